@@ -1,0 +1,24 @@
+module github.com/bosonrt/boson
+
+go 1.26.0
+
+require (
+	github.com/google/go-cmp v0.7.0
+	github.com/pion/dtls/v3 v3.1.8
+	github.com/pion/logging v0.2.4
+	github.com/xtaci/kcp-go/v5 v5.6.72
+	go.uber.org/goleak v1.3.0
+	golang.org/x/crypto v0.58.0
+	golang.org/x/net v0.60.0
+)
+
+require (
+	github.com/klauspost/cpuid/v2 v2.2.6 // indirect
+	github.com/klauspost/reedsolomon v1.12.0 // indirect
+	github.com/pion/transport/v4 v4.1.0 // indirect
+	github.com/pkg/errors v0.9.1 // indirect
+	github.com/stretchr/testify v1.12.1 // indirect
+	github.com/tjfoc/gmsm v1.4.1 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/time v0.14.0 // indirect
+)
