@@ -1,0 +1,178 @@
+package protocol
+
+import "fmt"
+
+// Version is the protocol version this package speaks. A client sends it in
+// [OpAuthenticate]; the relay refuses versions outside [MinVersion, Version] with
+// [CodeUnsupportedVersion].
+const Version = 1
+
+// MinVersion is the oldest protocol version this package still speaks.
+const MinVersion = 1
+
+// Op is an operation code.
+type Op uint8
+
+// Operations (see PROTOCOL.md for their parameters).
+const (
+	OpAuthenticate    Op = 1
+	OpCreateRoom      Op = 2
+	OpJoinRoom        Op = 3
+	OpLeaveRoom       Op = 4
+	OpRaiseEvent      Op = 5 // answers a [Raise] that asked for a response
+	OpSetProperties   Op = 6
+	OpChangeGroups    Op = 7
+	OpSetMasterClient Op = 8
+)
+
+var opNames = map[Op]string{
+	OpAuthenticate: "Authenticate", OpCreateRoom: "CreateRoom", OpJoinRoom: "JoinRoom",
+	OpLeaveRoom: "LeaveRoom", OpRaiseEvent: "RaiseEvent", OpSetProperties: "SetProperties",
+	OpChangeGroups: "ChangeGroups", OpSetMasterClient: "SetMasterClient",
+}
+
+func (o Op) String() string {
+	if s, ok := opNames[o]; ok {
+		return s
+	}
+	return fmt.Sprintf("Op(%d)", uint8(o))
+}
+
+// EventCode is the code of a system event (200 to 255).
+type EventCode uint8
+
+// System events (see PROTOCOL.md for their parameters).
+const (
+	EventJoin                EventCode = 255 // an actor joined (or rejoined) the room
+	EventLeave               EventCode = 254 // an actor left or became inactive
+	EventPropertiesChanged   EventCode = 253 // room or actor properties changed
+	EventErrorInfo           EventCode = 251 // an error not tied to a request
+	EventCacheSliceChanged   EventCode = 250 // the room's event cache slice changed
+	EventMasterClientChanged EventCode = 249 // the master client changed
+)
+
+var eventNames = map[EventCode]string{
+	EventJoin: "Join", EventLeave: "Leave", EventPropertiesChanged: "PropertiesChanged",
+	EventErrorInfo: "ErrorInfo", EventCacheSliceChanged: "CacheSliceChanged",
+	EventMasterClientChanged: "MasterClientChanged",
+}
+
+func (e EventCode) String() string {
+	if s, ok := eventNames[e]; ok {
+		return s
+	}
+	return fmt.Sprintf("EventCode(%d)", uint8(e))
+}
+
+// Param is a parameter key. One key space serves every operation and event.
+type Param uint8
+
+// Parameter keys, with the type of their value (see PROTOCOL.md).
+const (
+	ParamProtocolVersion   Param = 1  // int
+	ParamAppID             Param = 2  // string
+	ParamAppVersion        Param = 3  // string
+	ParamUserID            Param = 4  // string
+	ParamNickname          Param = 5  // string
+	ParamAuthType          Param = 6  // int
+	ParamAuthParams        Param = 7  // string (URL query)
+	ParamAuthData          Param = 8  // bytes
+	ParamData              Param = 9  // map
+	ParamAuthContinue      Param = 10 // bool
+	ParamMinVersion        Param = 11 // int
+	ParamMaxVersion        Param = 12 // int
+	ParamRoomName          Param = 20 // string
+	ParamMaxPlayers        Param = 21 // int
+	ParamIsVisible         Param = 22 // bool
+	ParamIsOpen            Param = 23 // bool
+	ParamPlayerTTL         Param = 24 // int, milliseconds (-1: forever)
+	ParamEmptyRoomTTL      Param = 25 // int, milliseconds
+	ParamSuppressEvents    Param = 26 // bool
+	ParamPublishUserID     Param = 27 // bool
+	ParamCleanupCache      Param = 28 // bool
+	ParamCheckUserOnJoin   Param = 29 // bool
+	ParamDeleteNullProps   Param = 30 // bool
+	ParamBroadcastPropsAll Param = 31 // bool
+	ParamRoomProperties    Param = 32 // map
+	ParamPropsInLobby      Param = 33 // array of strings
+	ParamExpectedUsers     Param = 34 // array of strings
+	ParamDirectMode        Param = 35 // int
+	ParamLobbyName         Param = 36 // string
+	ParamLobbyType         Param = 37 // int
+	ParamPlayerProperties  Param = 38 // map
+	ParamJoinMode          Param = 39 // int
+	ParamCacheSliceIndex   Param = 40 // int
+	ParamActorNr           Param = 41 // int
+	ParamActors            Param = 42 // array of actor maps
+	ParamActorList         Param = 43 // array of ints
+	ParamMasterActor       Param = 44 // int
+	ParamWillComeBack      Param = 45 // bool
+	ParamProperties        Param = 46 // map
+	ParamExpectedValues    Param = 47 // map
+	ParamBroadcast         Param = 48 // bool
+	ParamTargetActor       Param = 49 // int
+	ParamReceivers         Param = 50 // int
+	ParamTargetActors      Param = 51 // array of ints
+	ParamInterestGroup     Param = 52 // int
+	ParamCache             Param = 53 // int
+	ParamGroupsAdd         Param = 54 // array of ints
+	ParamGroupsRemove      Param = 55 // array of ints
+	ParamIsInactive        Param = 56 // bool
+	ParamErrorCode         Param = 57 // int
+	ParamMessage           Param = 58 // string
+	ParamSenderActor       Param = 59 // int
+	ParamPreviousMaster    Param = 60 // int
+	ParamCreated           Param = 61 // bool
+	ParamExpectedMaster    Param = 62 // int
+)
+
+func (p Param) String() string { return fmt.Sprintf("param %d", uint8(p)) }
+
+// JoinMode says what [OpJoinRoom] does when the room or the actor is (not) there.
+type JoinMode uint8
+
+// Join modes.
+const (
+	JoinOnly          JoinMode = 0 // join an existing room
+	JoinOrCreate      JoinMode = 1 // create the room if it does not exist
+	JoinOrRejoin      JoinMode = 2 // rejoin as the inactive actor of this user, else join
+	RejoinOnly        JoinMode = 3 // rejoin as the inactive actor of this user, or fail
+)
+
+// Receivers selects who gets a raised event when it names no target actors.
+type Receivers uint8
+
+// Receiver groups.
+const (
+	ReceiversOthers Receivers = 0 // every other active actor (the default)
+	ReceiversAll    Receivers = 1 // every active actor, the sender included
+	ReceiversMaster Receivers = 2 // the master client only
+)
+
+// Caching is what a raised event does to the room's event cache (Photon's numbers).
+type Caching uint8
+
+// Caching options.
+const (
+	DoNotCache                  Caching = 0
+	AddToRoomCache              Caching = 4  // cached for the sender, replayed to joiners
+	AddToRoomCacheGlobal        Caching = 5  // cached for the room (sender 0), kept when the sender leaves
+	RemoveFromRoomCache         Caching = 6  // remove matching events; the event is not sent
+	RemoveFromRoomCacheForGone  Caching = 7  // remove events of actors no longer in the room
+	SliceIncreaseIndex          Caching = 10 // move to the next cache slice
+	SliceSetIndex               Caching = 11 // move to the slice given by [ParamCacheSliceIndex]
+	SlicePurgeIndex             Caching = 12 // drop the slice given by [ParamCacheSliceIndex]
+	SlicePurgeUpToIndex         Caching = 13 // drop the slices below [ParamCacheSliceIndex]
+)
+
+// DirectMode is a room's peer-to-peer topology (used by the direct-mode layer).
+type DirectMode uint8
+
+// Direct modes.
+const (
+	DirectNone           DirectMode = 0
+	DirectAllToOthers    DirectMode = 1
+	DirectMasterToOthers DirectMode = 2
+	DirectAllToAll       DirectMode = 3
+	DirectMasterToAll    DirectMode = 4
+)

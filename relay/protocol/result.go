@@ -1,0 +1,126 @@
+package protocol
+
+import "fmt"
+
+// Code is the result of an operation: [OK], or an error the client can branch on.
+// The numbers follow Photon Realtime where Photon has the same condition.
+type Code int32
+
+// Result codes. Each has a name and a default message ([Code.Message]).
+const (
+	OK                                Code = 0
+	CodeInternalServerError           Code = -1
+	CodeInvalidOperation              Code = -2 // also: a compare-and-set did not match
+	CodeOperationNotAllowedInState    Code = -3
+	CodeInvalidRequest                Code = -4 // malformed message or parameter
+	CodeInvalidAuthentication         Code = 32767
+	CodeGameIDAlreadyExists           Code = 32766
+	CodeGameFull                      Code = 32765
+	CodeGameClosed                    Code = 32764
+	CodeServerFull                    Code = 32762
+	CodeNoRandomMatchFound            Code = 32760
+	CodeGameDoesNotExist              Code = 32758
+	CodeCustomAuthenticationFailed    Code = 32755
+	CodeJoinFailedPeerAlreadyJoined   Code = 32750
+	CodeJoinFailedFoundInactiveJoiner Code = 32749
+	CodeJoinFailedRejoinerNotFound    Code = 32748
+	CodeJoinFailedFoundActiveJoiner   Code = 32746
+	CodeOperationLimitReached         Code = 32743
+	CodeSlotError                     Code = 32742
+	CodeUnsupportedVersion            Code = 32739
+	CodeAuthServiceUnavailable        Code = 32738
+	CodeTooLarge                      Code = 32737
+	CodeRoomLimitReached              Code = 32736
+	CodeEventCacheFull                Code = 32735
+	CodeNotInRoom                     Code = 32734
+)
+
+type codeInfo struct{ name, message string }
+
+var codes = map[Code]codeInfo{
+	OK:                                {"Ok", "ok"},
+	CodeInternalServerError:           {"InternalServerError", "the relay failed to carry out the operation"},
+	CodeInvalidOperation:              {"InvalidOperation", "the operation is not valid here (or its expected values did not match)"},
+	CodeOperationNotAllowedInState:    {"OperationNotAllowedInCurrentState", "the operation is not allowed in the client's current state"},
+	CodeInvalidRequest:                {"InvalidRequest", "the request is malformed or a parameter is missing or of the wrong type"},
+	CodeInvalidAuthentication:         {"InvalidAuthentication", "authentication failed: unknown app, or anonymous clients not allowed"},
+	CodeGameIDAlreadyExists:           {"GameIdAlreadyExists", "a room with this name already exists"},
+	CodeGameFull:                      {"GameFull", "the room is full"},
+	CodeGameClosed:                    {"GameClosed", "the room is closed to joiners"},
+	CodeServerFull:                    {"ServerFull", "the relay has no room for more clients"},
+	CodeNoRandomMatchFound:            {"NoRandomMatchFound", "no room matched"},
+	CodeGameDoesNotExist:              {"GameDoesNotExist", "no room with this name exists"},
+	CodeCustomAuthenticationFailed:    {"CustomAuthenticationFailed", "the authentication service refused the client"},
+	CodeJoinFailedPeerAlreadyJoined:   {"JoinFailedPeerAlreadyJoined", "the client is already in a room"},
+	CodeJoinFailedFoundInactiveJoiner: {"JoinFailedFoundInactiveJoiner", "this user is inactive in the room: rejoin instead"},
+	CodeJoinFailedRejoinerNotFound:    {"JoinFailedWithRejoinerNotFound", "no inactive actor of this user to rejoin as"},
+	CodeJoinFailedFoundActiveJoiner:   {"JoinFailedFoundActiveJoiner", "this user is already active in the room"},
+	CodeOperationLimitReached:         {"OperationLimitReached", "too many operations: slow down"},
+	CodeSlotError:                     {"SlotError", "the expected users do not fit in the room"},
+	CodeUnsupportedVersion:            {"UnsupportedProtocolVersion", "the relay does not speak this protocol version"},
+	CodeAuthServiceUnavailable:        {"AuthServiceUnavailable", "the authentication service is unavailable"},
+	CodeTooLarge:                      {"TooLarge", "a payload or the properties exceed the relay's size limit"},
+	CodeRoomLimitReached:              {"RoomLimitReached", "the app has as many rooms as the relay allows"},
+	CodeEventCacheFull:                {"EventCacheFull", "the room's event cache is full: the room is closed"},
+	CodeNotInRoom:                     {"NotInRoom", "the operation needs the client to be in a room"},
+}
+
+// Codes returns every defined result code, for documentation and tests.
+func Codes() []Code {
+	out := make([]Code, 0, len(codes))
+	for c := range codes {
+		out = append(out, c)
+	}
+	return out
+}
+
+// String returns the code's name, such as "GameFull".
+func (c Code) String() string {
+	if i, ok := codes[c]; ok {
+		return i.name
+	}
+	return fmt.Sprintf("Code(%d)", int32(c))
+}
+
+// Message returns the code's default message.
+func (c Code) Message() string {
+	if i, ok := codes[c]; ok {
+		return i.message
+	}
+	return "unknown result code"
+}
+
+// An Error is a failed operation's result: its code and the relay's message.
+// errors.Is(err, Code) matches the code: errors.Is(err, protocol.CodeGameFull).
+type Error struct {
+	Op      Op
+	Code    Code
+	Message string
+}
+
+func (e *Error) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = e.Code.Message()
+	}
+	if e.Op == 0 {
+		return fmt.Sprintf("relay: %s (%d): %s", e.Code.String(), int32(e.Code), msg)
+	}
+	return fmt.Sprintf("relay: %s: %s (%d): %s", e.Op, e.Code.String(), int32(e.Code), msg)
+}
+
+// Is matches a [Code] or an *Error with the same code.
+func (e *Error) Is(target error) bool {
+	switch t := target.(type) {
+	case Code:
+		return e.Code == t
+	case *Error:
+		return e.Code == t.Code
+	}
+	return false
+}
+
+// Error makes a Code usable as an errors.Is target.
+func (c Code) Error() string {
+	return fmt.Sprintf("relay: %s (%d): %s", c.String(), int32(c), c.Message())
+}
