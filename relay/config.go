@@ -1,0 +1,107 @@
+package relay
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/bosonrt/boson/relay/auth"
+	"github.com/bosonrt/boson/transport"
+)
+
+// Config configures a [Server]. Transport.Identity is required; every other field has
+// a default, given with the field.
+type Config struct {
+	// Transport configures the listener. The relay sets its Handler.
+	Transport transport.ListenConfig
+	// AppIDs lists the app ids this relay serves; others are refused with
+	// InvalidAuthentication. If empty, any app id is served.
+	AppIDs []string
+	// RequireAuth refuses anonymous clients (auth type None). By default they are let in.
+	RequireAuth bool
+	// Webhook configures custom authentication. If nil, clients asking for custom or
+	// platform authentication are refused with InvalidAuthentication.
+	Webhook *auth.Config
+	// MaxAuthCalls bounds the webhook calls in flight; more clients wait their turn.
+	// If zero, 256.
+	MaxAuthCalls int
+	// AuthTimeout closes a connection that has not authenticated this long after it
+	// connected. If zero, 30s.
+	AuthTimeout time.Duration
+	// MessageRate bounds the messages per second one client may send (burst: one
+	// second's worth). Excess messages are refused with OperationLimitReached. If zero, 5000.
+	MessageRate int
+	// AbuseGrace is how long a client may stay over MessageRate before it is
+	// disconnected with [CodeOperationLimit]. If zero, 2s.
+	AbuseGrace time.Duration
+	// RoomEventRate bounds the events per second raised in one room (burst: one
+	// second's worth); excess events are refused with OperationLimitReached. If zero, 20000.
+	RoomEventRate int
+	// MaxRoomsPerApp bounds the rooms of one app id; further creates fail with
+	// RoomLimitReached. If zero, 10000.
+	MaxRoomsPerApp int
+	// MaxPlayers bounds the actors (active and inactive) of a room, and is the limit of a
+	// room created with max players 0 (unlimited). If zero, 256.
+	MaxPlayers int
+	// MaxRoomPropertiesBytes bounds the encoded room properties. If zero, 500000.
+	MaxRoomPropertiesBytes int
+	// MaxActorPropertiesBytes bounds the encoded properties of one actor. If zero, 65536.
+	MaxActorPropertiesBytes int
+	// MaxCachedEvents bounds a room's event cache. The event that would exceed it closes
+	// the room (no joins, no rejoins) and its members get an ErrorInfo event. If zero, 10000.
+	MaxCachedEvents int
+	// MaxEmptyRoomTTL caps the empty-room TTL a client may ask for. If zero, 5m.
+	MaxEmptyRoomTTL time.Duration
+	// Logger receives the relay's logs. If nil, logs are discarded.
+	Logger *slog.Logger
+}
+
+func (c *Config) withDefaults() {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&c.MaxAuthCalls, 256)
+	def(&c.MessageRate, 5000)
+	def(&c.RoomEventRate, 20000)
+	def(&c.MaxRoomsPerApp, 10000)
+	def(&c.MaxPlayers, 256)
+	def(&c.MaxRoomPropertiesBytes, 500000)
+	def(&c.MaxActorPropertiesBytes, 65536)
+	def(&c.MaxCachedEvents, 10000)
+	if c.AuthTimeout == 0 {
+		c.AuthTimeout = 30 * time.Second
+	}
+	if c.AbuseGrace == 0 {
+		c.AbuseGrace = 2 * time.Second
+	}
+	if c.MaxEmptyRoomTTL == 0 {
+		c.MaxEmptyRoomTTL = 5 * time.Minute
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	c.AppIDs = slices.Clone(c.AppIDs)
+}
+
+func (c *Config) validate() error {
+	if c.Transport.Identity == nil {
+		return ErrNoIdentity
+	}
+	for name, v := range map[string]int{
+		"MaxAuthCalls": c.MaxAuthCalls, "MessageRate": c.MessageRate, "RoomEventRate": c.RoomEventRate,
+		"MaxRoomsPerApp": c.MaxRoomsPerApp, "MaxPlayers": c.MaxPlayers,
+		"MaxRoomPropertiesBytes": c.MaxRoomPropertiesBytes, "MaxActorPropertiesBytes": c.MaxActorPropertiesBytes,
+		"MaxCachedEvents": c.MaxCachedEvents,
+	} {
+		if v < 0 {
+			return fmt.Errorf("%w: %s is %d", ErrBadConfig, name, v)
+		}
+	}
+	if c.AuthTimeout < 0 || c.AbuseGrace < 0 || c.MaxEmptyRoomTTL < 0 {
+		return fmt.Errorf("%w: negative duration", ErrBadConfig)
+	}
+	return nil
+}

@@ -1,0 +1,23 @@
+// Package relay is the Boson relay node: sessions and authentication, rooms, events
+// and their routing, the event cache, properties with compare-and-set, and the
+// master client, served over the encrypted transport (package transport) with the
+// wire protocol of package protocol (see relay/protocol/PROTOCOL.md).
+//
+// A [Server] is a transport.Handler: its methods run in the rounds of the transport
+// worker that owns each connection. There is no goroutine per connection or per room;
+// goroutines are started only for calls to the custom-auth webhook, and timers (player
+// and empty-room TTLs) run on the runtime's timers.
+//
+// # Concurrency
+//
+// Each session's messages arrive one at a time, in its worker's rounds. A room is
+// guarded by its own mutex, which is held while a room operation decides and queues
+// its messages (Conn.Send only queues), so every member sees a room's events in one
+// order. Lock order, outermost first:
+//
+//	world.mu → room.mu → session.mu → Server.mu
+//
+// A lock may be skipped but never taken out of this order (Server.mu guards only the
+// world and room-count maps and the closed flag, so it comes last). No lock is held
+// while calling the webhook or waiting for anything.
+package relay

@@ -1,0 +1,233 @@
+package relay
+
+import (
+	"slices"
+
+	"github.com/bosonrt/boson/relay/protocol"
+)
+
+// createRoom creates a room (a random name if none is given) and joins it.
+func (sess *session) createRoom(id uint32, p protocol.Params) *protocol.Response {
+	opts, err := readRoomOptions(p, &sess.s.cfg)
+	if err != nil {
+		return badParam(err)
+	}
+	jp, err := readJoinParams(p)
+	if err != nil {
+		return badParam(err)
+	}
+	name, err := p.Str(protocol.ParamRoomName, "")
+	if err != nil {
+		return badParam(err)
+	}
+	if name == "" {
+		name = randomID()
+	}
+	jp.op, jp.id, jp.mode = protocol.OpCreateRoom, id, protocol.JoinOrCreate
+	return sess.enter(name, opts, true, jp)
+}
+
+// joinRoom joins a room by name; with JoinOrCreate it creates the room if needed.
+func (sess *session) joinRoom(id uint32, p protocol.Params) *protocol.Response {
+	jp, err := readJoinParams(p)
+	if err != nil {
+		return badParam(err)
+	}
+	name, err := p.Str(protocol.ParamRoomName, "")
+	if err != nil {
+		return badParam(err)
+	}
+	if name == "" {
+		return fail(protocol.CodeInvalidRequest, "a room name is required")
+	}
+	var opts *roomOptions
+	if jp.mode == protocol.JoinOrCreate {
+		if opts, err = readRoomOptions(p, &sess.s.cfg); err != nil {
+			return badParam(err)
+		}
+	}
+	jp.op, jp.id = protocol.OpJoinRoom, id
+	return sess.enter(name, opts, false, jp)
+}
+
+// enter finds (or creates) the room and joins it. A nil response means the join
+// answered the client itself (so that the response precedes the cached events).
+func (sess *session) enter(name string, opts *roomOptions, mustCreate bool, jp *joinParams) *protocol.Response {
+	if len(name) > 128 {
+		return fail(protocol.CodeInvalidRequest, "room names are at most 128 bytes")
+	}
+	if opts != nil && encodedSize(opts.props) > sess.s.cfg.MaxRoomPropertiesBytes {
+		return fail(protocol.CodeTooLarge, "room properties exceed "+itoa64(int64(sess.s.cfg.MaxRoomPropertiesBytes))+" bytes")
+	}
+	sess.mu.Lock()
+	w, busy := sess.world, sess.actor != nil
+	sess.mu.Unlock()
+	if busy {
+		return fail(protocol.CodeJoinFailedPeerAlreadyJoined, "already in a room: leave it first")
+	}
+	for range 3 { // a room that closes between lookup and join is looked up again
+		r, created, resp := sess.s.findOrCreate(w, name, opts != nil, opts)
+		switch {
+		case resp != nil:
+			return resp
+		case r == nil:
+			return fail(protocol.CodeGameDoesNotExist, "no room called "+quote(name))
+		case mustCreate && !created:
+			return fail(protocol.CodeGameIDAlreadyExists, "a room called "+quote(name)+" exists")
+		}
+		if resp, retry := r.join(sess, created, jp); !retry {
+			return resp
+		}
+	}
+	return fail(protocol.CodeGameDoesNotExist, "the room "+quote(name)+" closed")
+}
+
+// join adds (or reactivates) the session's actor. It reports retry if the room closed.
+func (r *room) join(sess *session, created bool, jp *joinParams) (resp *protocol.Response, retry bool) {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil, true
+	}
+	a, resp := r.admitLocked(sess, created, jp)
+	if resp != nil {
+		closing := created && len(r.actors) == 0 && r.emptyCheckLocked()
+		r.mu.Unlock()
+		if closing {
+			r.s.removeRoom(r)
+		}
+		return resp, false
+	}
+	defer r.mu.Unlock()
+	sess.mu.Lock()
+	sess.actor = a
+	sess.mu.Unlock()
+	if r.emptyTimer != nil {
+		r.emptyTimer.Stop()
+		r.emptyTimer = nil
+	}
+	r.electMasterLocked()
+	r.welcomeLocked(a, created, jp)
+	if !r.opts.suppressEvents {
+		r.broadcastLocked(&protocol.Event{Code: protocol.EventJoin, Params: protocol.Params{
+			protocol.ParamActorNr: int64(a.nr), protocol.ParamActors: []any{r.infoLocked(a)},
+			protocol.ParamActorList: r.actorListLocked(), protocol.ParamIsInactive: false,
+		}}, a)
+	}
+	return nil, false
+}
+
+// admitLocked applies the join rules and returns the actor the session becomes
+// (its sess field set), or the refusal.
+func (r *room) admitLocked(sess *session, created bool, jp *joinParams) (*actor, *protocol.Response) {
+	sess.mu.Lock()
+	userID, nickname := sess.userID, sess.nickname
+	sess.mu.Unlock()
+	prev := r.byUserLocked(userID)
+	if jp.mode == protocol.JoinOrRejoin || jp.mode == protocol.RejoinOnly {
+		if prev != nil && prev.sess == nil {
+			return r.reactivateLocked(prev, sess)
+		}
+		if jp.mode == protocol.RejoinOnly {
+			return nil, fail(protocol.CodeJoinFailedRejoinerNotFound, "no inactive actor of user "+quote(userID)+" in the room")
+		}
+	}
+	if prev != nil && prev.sess != nil && r.opts.checkUser {
+		return nil, fail(protocol.CodeJoinFailedFoundActiveJoiner, "user "+quote(userID)+" is already in the room")
+	}
+	if prev != nil && prev.sess == nil && r.opts.checkUser {
+		return nil, fail(protocol.CodeJoinFailedFoundInactiveJoiner, "user "+quote(userID)+" is inactive in the room: rejoin")
+	}
+	if resp := r.checkCapacityLocked(userID, created, jp); resp != nil {
+		return nil, resp
+	}
+	size := encodedSize(jp.props)
+	if size > r.s.cfg.MaxActorPropertiesBytes {
+		return nil, fail(protocol.CodeTooLarge, "player properties exceed "+itoa64(int64(r.s.cfg.MaxActorPropertiesBytes))+" bytes")
+	}
+	props := jp.props
+	if props == nil {
+		props = map[string]any{}
+	}
+	if len(jp.expectedUsers) > 0 {
+		r.opts.expectedUsers = appendNew(r.opts.expectedUsers, jp.expectedUsers)
+	}
+	a := &actor{room: r, nr: r.nextActor, userID: userID, nickname: nickname, sess: sess, props: props, propsSize: size}
+	r.nextActor++
+	r.actors = append(r.actors, a) // numbers only grow: the slice stays sorted
+	return a, nil
+}
+
+// checkCapacityLocked refuses a closed (unless the joiner just created it) or full
+// room, and expected users that do not fit. A user the room expects takes the slot
+// kept for them.
+func (r *room) checkCapacityLocked(userID string, created bool, jp *joinParams) *protocol.Response {
+	if (!r.opts.open && !created) || r.cacheClosed {
+		return fail(protocol.CodeGameClosed, "the room "+quote(r.name)+" is closed")
+	}
+	max := r.maxPlayersLocked()
+	taken := r.slotsTakenLocked(nil)
+	if !slices.Contains(r.opts.expectedUsers, userID) {
+		taken++ // the joiner needs a slot of their own
+	}
+	if taken > max {
+		return fail(protocol.CodeGameFull, "the room "+quote(r.name)+" is full ("+itoa64(int64(max))+" players)")
+	}
+	if len(jp.expectedUsers) > 0 {
+		others := slices.DeleteFunc(slices.Clone(jp.expectedUsers), func(u string) bool { return u == userID })
+		if r.slotsTakenLocked(others)+boolInt(!slices.Contains(r.opts.expectedUsers, userID)) > max {
+			return fail(protocol.CodeSlotError, "the expected users do not fit in the room's "+itoa64(int64(max))+" slots")
+		}
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func appendNew(list, add []string) []string {
+	for _, u := range add {
+		if !slices.Contains(list, u) {
+			list = append(list, u)
+		}
+	}
+	return list
+}
+
+// reactivateLocked makes an inactive actor the session's again (rejoin).
+func (r *room) reactivateLocked(a *actor, sess *session) (*actor, *protocol.Response) {
+	if r.cacheClosed {
+		return nil, fail(protocol.CodeGameClosed, "the room "+quote(r.name)+" is closed")
+	}
+	if a.ttlTimer != nil {
+		a.ttlTimer.Stop()
+		a.ttlTimer = nil
+	}
+	a.sess = sess
+	return a, nil
+}
+
+// welcomeLocked answers the joiner: the room's state, then the cached events.
+func (r *room) welcomeLocked(a *actor, created bool, jp *joinParams) {
+	actors := make([]any, len(r.actors))
+	for i, x := range r.actors {
+		actors[i] = r.infoLocked(x)
+	}
+	p := protocol.Params{
+		protocol.ParamRoomName: r.name, protocol.ParamActorNr: int64(a.nr), protocol.ParamActors: actors,
+		protocol.ParamRoomProperties: r.opts.props, protocol.ParamMasterActor: int64(r.master),
+		protocol.ParamCreated: created, protocol.ParamCacheSliceIndex: r.slice,
+	}
+	r.opts.params(p)
+	respond(a.sess.conn, &protocol.Response{Op: jp.op, ID: jp.id, Params: p})
+	for i := range r.cache {
+		ev := &r.cache[i]
+		if ev.slice >= jp.slice && (ev.sender == 0 || ev.sender != a.nr) {
+			sendReliable(a.sess.conn, 0, ev.msg)
+		}
+	}
+}

@@ -1,0 +1,96 @@
+package relay
+
+import (
+	"github.com/bosonrt/boson/relay/protocol"
+)
+
+// leaveRoom leaves the session's room; with will-come-back the actor stays inactive
+// for the room's player TTL.
+func (sess *session) leaveRoom(p protocol.Params) *protocol.Response {
+	back, err := p.Bool(protocol.ParamWillComeBack, false)
+	if err != nil {
+		return badParam(err)
+	}
+	sess.mu.Lock()
+	a := sess.actor
+	sess.mu.Unlock()
+	if a == nil {
+		return fail(protocol.CodeNotInRoom, "not in a room")
+	}
+	a.room.leave(sess, a, back)
+	return &protocol.Response{}
+}
+
+// leave takes the session's actor out of the room: inactive if it may come back and
+// the room keeps players, else gone.
+func (r *room) leave(sess *session, a *actor, mayComeBack bool) {
+	r.mu.Lock()
+	if a.sess != sess || r.closed {
+		r.mu.Unlock()
+		return
+	}
+	sess.mu.Lock()
+	sess.actor = nil
+	sess.mu.Unlock()
+	a.sess = nil
+	inactive := mayComeBack && r.opts.playerTTL != 0 && !r.cacheClosed
+	if inactive && r.opts.playerTTL > 0 {
+		a.ttlTimer = r.s.afterFunc(r.opts.playerTTL, func() { r.expire(a) })
+	}
+	if !inactive {
+		r.removeLocked(a)
+	}
+	if !r.opts.suppressEvents {
+		r.broadcastLocked(&protocol.Event{Code: protocol.EventLeave, Params: protocol.Params{
+			protocol.ParamActorNr: int64(a.nr), protocol.ParamIsInactive: inactive,
+			protocol.ParamActorList: r.actorListLocked(),
+		}}, nil)
+	}
+	r.electMasterLocked()
+	closing := r.emptyCheckLocked()
+	r.mu.Unlock()
+	if closing {
+		r.s.removeRoom(r)
+	}
+}
+
+// expire removes an inactive actor whose player TTL ran out.
+func (r *room) expire(a *actor) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed || a.sess != nil || r.actorLocked(a.nr) != a {
+		return
+	}
+	a.ttlTimer = nil
+	r.removeLocked(a)
+	if !r.opts.suppressEvents {
+		r.broadcastLocked(&protocol.Event{Code: protocol.EventLeave, Params: protocol.Params{
+			protocol.ParamActorNr: int64(a.nr), protocol.ParamIsInactive: false,
+			protocol.ParamActorList: r.actorListLocked(),
+		}}, nil)
+	}
+}
+
+// removeLocked forgets an actor for good, with its cached events if the room cleans
+// up after leavers.
+func (r *room) removeLocked(a *actor) {
+	if i := indexOf(r.actors, a); i >= 0 {
+		r.actors = append(r.actors[:i], r.actors[i+1:]...)
+	}
+	if a.ttlTimer != nil {
+		a.ttlTimer.Stop()
+		a.ttlTimer = nil
+	}
+	if r.opts.cleanupCache {
+		r.removeCachedLocked(func(ev *cachedEvent) bool { return ev.sender == a.nr })
+	}
+}
+
+func indexOf(list []*actor, a *actor) int {
+	for i, x := range list {
+		if x == a {
+			return i
+		}
+	}
+	return -1
+}

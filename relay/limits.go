@@ -1,0 +1,28 @@
+package relay
+
+import "time"
+
+// bucket is a token bucket: rate tokens per second, holding at most one second's worth.
+// It is not safe for concurrent use; its owner guards it.
+type bucket struct {
+	rate   float64
+	tokens float64
+	last   time.Time
+}
+
+func newBucket(rate float64, t time.Time) bucket {
+	return bucket{rate: rate, tokens: rate, last: t}
+}
+
+// take removes n tokens if there are that many.
+func (b *bucket) take(t time.Time, n float64) bool {
+	if d := t.Sub(b.last); d > 0 {
+		b.tokens = min(b.rate, b.tokens+d.Seconds()*b.rate)
+		b.last = t
+	}
+	if b.tokens < n {
+		return false
+	}
+	b.tokens -= n
+	return true
+}

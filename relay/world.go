@@ -1,0 +1,75 @@
+package relay
+
+import (
+	"sync"
+
+	"github.com/bosonrt/boson/relay/protocol"
+)
+
+// worldKey names a world: clients of one app id and app version. Worlds never meet.
+type worldKey struct{ app, version string }
+
+// world holds the rooms of one app id and version.
+type world struct {
+	key worldKey
+
+	mu    sync.Mutex // guards the following fields
+	rooms map[string]*room
+}
+
+// world returns the world of key, creating it.
+func (s *Server) world(key worldKey) *world {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.worlds[key]
+	if w == nil {
+		w = &world{key: key, rooms: map[string]*room{}}
+		s.worlds[key] = w
+	}
+	return w
+}
+
+// findOrCreate returns the room called name, creating it with opts when create is set
+// and it does not exist. created says whether it did. A nil room with a nil response
+// means "not found".
+func (s *Server) findOrCreate(w *world, name string, create bool, opts *roomOptions) (r *room, created bool, resp *protocol.Response) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if r = w.rooms[name]; r != nil || !create {
+		return r, false, nil
+	}
+	if !s.reserveRoom(w.key.app) {
+		return nil, false, fail(protocol.CodeRoomLimitReached, "the app has "+itoa64(int64(s.cfg.MaxRoomsPerApp))+" rooms, the most this relay allows")
+	}
+	r = newRoom(s, w, name, opts)
+	w.rooms[name] = r
+	s.stats.rooms.Add(1)
+	return r, true, nil
+}
+
+// reserveRoom counts a new room against its app's limit.
+func (s *Server) reserveRoom(app string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.appRooms[app] >= s.cfg.MaxRoomsPerApp {
+		return false
+	}
+	s.appRooms[app]++
+	return true
+}
+
+// removeRoom forgets a closed room (called without room.mu held).
+func (s *Server) removeRoom(r *room) {
+	w := r.world
+	w.mu.Lock()
+	if w.rooms[r.name] == r {
+		delete(w.rooms, r.name)
+		s.stats.rooms.Add(-1)
+		s.mu.Lock()
+		if s.appRooms[w.key.app]--; s.appRooms[w.key.app] <= 0 {
+			delete(s.appRooms, w.key.app)
+		}
+		s.mu.Unlock()
+	}
+	w.mu.Unlock()
+}
