@@ -120,6 +120,21 @@ func noCustom(p *player) {
 	}
 }
 
+// settle raises a marker to p itself and discards p's events up to it: once it is
+// back, the relay has handled everything p sent before.
+func settle(p *player) {
+	p.t.Helper()
+	r := p.Room()
+	if r == nil {
+		return // left the room: its leave was a request, already answered
+	}
+	if err := p.RaiseEvent(199, []byte("settle"), &client.EventOptions{TargetActors: []int{r.ActorNr}}); err != nil {
+		p.t.Fatal(err)
+	}
+	for custom(p).Code != 199 {
+	}
+}
+
 func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {

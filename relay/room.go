@@ -151,7 +151,7 @@ func (r *room) electMasterLocked() {
 			break
 		}
 	}
-	if r.master != prev && r.master != 0 {
+	if r.master != prev && r.master != 0 && prev != 0 { // a first master is in the join response
 		r.broadcastLocked(&protocol.Event{Code: protocol.EventMasterClientChanged, Params: protocol.Params{
 			protocol.ParamMasterActor: int64(r.master), protocol.ParamPreviousMaster: int64(prev),
 		}}, nil)

@@ -19,10 +19,11 @@ type session struct {
 	pairs int // event channels: transport channels 2i (reliable) and 2i+1 (unreliable)
 
 	// Owned by the connection's worker rounds (message is never concurrent with itself).
-	limit     bucket
-	overSince time.Time // when the client went over MessageRate; zero if it is not
-	lastInfo  time.Time // when it was last told it is over the limit
-	scratch   []byte    // encoding buffer for relayed events
+	limit       bucket
+	overSince   time.Time // when the client went over MessageRate; zero if it is not
+	lastRefused time.Time // when a message was last refused
+	lastInfo    time.Time // when it was last told it is over the limit
+	scratch     []byte    // encoding buffer for relayed events
 
 	mu        sync.Mutex // guards the following fields
 	state     sessionState
@@ -97,17 +98,20 @@ func (sess *session) message(ch int, msg []byte) {
 	}
 }
 
-// allow applies MessageRate, and disconnects a client that stays over it.
+// allow applies MessageRate. A client refused again and again (no second without a
+// refusal) for AbuseGrace is disconnected.
 func (sess *session) allow() bool {
 	t := now()
 	if sess.limit.take(t, 1) {
-		sess.overSince = time.Time{}
 		return true
 	}
 	sess.s.stats.refused.Add(1)
-	if sess.overSince.IsZero() {
+	if sess.overSince.IsZero() || t.Sub(sess.lastRefused) > time.Second {
 		sess.overSince = t
-	} else if t.Sub(sess.overSince) >= sess.s.cfg.AbuseGrace {
+	}
+	sess.lastRefused = t
+	if t.Sub(sess.overSince) >= sess.s.cfg.AbuseGrace {
+		sess.overSince = time.Time{}
 		sess.s.stats.disconnect.Add(1)
 		sess.s.log.Warn("disconnecting a client over the message rate", "addr", sess.conn.RemoteAddr(), "user", sess.user())
 		sess.conn.CloseWithCode(CodeOperationLimit, "operation limit reached: too many messages for too long")

@@ -133,10 +133,10 @@ type JoinMode uint8
 
 // Join modes.
 const (
-	JoinOnly          JoinMode = 0 // join an existing room
-	JoinOrCreate      JoinMode = 1 // create the room if it does not exist
-	JoinOrRejoin      JoinMode = 2 // rejoin as the inactive actor of this user, else join
-	RejoinOnly        JoinMode = 3 // rejoin as the inactive actor of this user, or fail
+	JoinOnly     JoinMode = 0 // join an existing room
+	JoinOrCreate JoinMode = 1 // create the room if it does not exist
+	JoinOrRejoin JoinMode = 2 // rejoin as the inactive actor of this user, else join
+	RejoinOnly   JoinMode = 3 // rejoin as the inactive actor of this user, or fail
 )
 
 // Receivers selects who gets a raised event when it names no target actors.
@@ -154,15 +154,15 @@ type Caching uint8
 
 // Caching options.
 const (
-	DoNotCache                  Caching = 0
-	AddToRoomCache              Caching = 4  // cached for the sender, replayed to joiners
-	AddToRoomCacheGlobal        Caching = 5  // cached for the room (sender 0), kept when the sender leaves
-	RemoveFromRoomCache         Caching = 6  // remove matching events; the event is not sent
-	RemoveFromRoomCacheForGone  Caching = 7  // remove events of actors no longer in the room
-	SliceIncreaseIndex          Caching = 10 // move to the next cache slice
-	SliceSetIndex               Caching = 11 // move to the slice given by [ParamCacheSliceIndex]
-	SlicePurgeIndex             Caching = 12 // drop the slice given by [ParamCacheSliceIndex]
-	SlicePurgeUpToIndex         Caching = 13 // drop the slices below [ParamCacheSliceIndex]
+	DoNotCache                 Caching = 0
+	AddToRoomCache             Caching = 4  // cached for the sender, replayed to joiners
+	AddToRoomCacheGlobal       Caching = 5  // cached for the room (sender 0), kept when the sender leaves
+	RemoveFromRoomCache        Caching = 6  // remove matching events; the event is not sent
+	RemoveFromRoomCacheForGone Caching = 7  // remove events of actors no longer in the room
+	SliceIncreaseIndex         Caching = 10 // move to the next cache slice
+	SliceSetIndex              Caching = 11 // move to the slice given by [ParamCacheSliceIndex]
+	SlicePurgeIndex            Caching = 12 // drop the slice given by [ParamCacheSliceIndex]
+	SlicePurgeUpToIndex        Caching = 13 // drop the slices below [ParamCacheSliceIndex]
 )
 
 // DirectMode is a room's peer-to-peer topology (used by the direct-mode layer).
