@@ -75,7 +75,7 @@ func TestEventCache(t *testing.T) {
 	tests := []struct {
 		name   string
 		events func(t *testing.T, ps []*player) // raised before the joiner comes
-		want   []string                        // "sender:payload" the joiner receives, in order
+		want   []string                         // "sender:payload" the joiner receives, in order
 	}{
 		{"add to room cache", func(t *testing.T, ps []*player) {
 			raise(t, ps[0], 1, "a", add)

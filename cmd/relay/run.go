@@ -3,102 +3,108 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"path/filepath"
-	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/bosonrt/boson/crypto/handshake"
-	"github.com/bosonrt/boson/transport"
+	"github.com/bosonrt/boson/relay"
 )
 
-// options are the relay's command line.
-type options struct {
-	listen           string
-	dataDir          string
-	workers          int
-	logLevel         slog.Level
-	allowUnencrypted bool
-	drain            time.Duration
+// run reads the configuration from args, the environment (read with getenv) and the
+// config file, then runs the relay until ctx ends.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	return cfg.Run(ctx, stdout, log)
 }
 
-func parseFlags(args []string, stderr io.Writer) (*options, error) {
-	o := &options{}
-	fs := flag.NewFlagSet("relay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&o.listen, "listen", ":7350", "UDP `address` to serve games on")
-	fs.StringVar(&o.dataDir, "data-dir", "boson-data", "`directory` for the relay's identity (created on first start)")
-	fs.IntVar(&o.workers, "workers", 0, "goroutines that own the connections (0: one per CPU)")
-	fs.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
-	fs.BoolVar(&o.allowUnencrypted, "allow-unencrypted", false, "let clients that ask for it send data in clear (LAN testing only)")
-	fs.DurationVar(&o.drain, "drain", 5*time.Second, "on shutdown, how long to wait for queued reliable messages")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
-	return o, nil
-}
-
-// run starts the relay and serves until ctx ends, then shuts it down.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o, err := parseFlags(args, stderr)
+// Run serves the relay protocol on c.Listen and the status pages on c.HTTP until ctx
+// ends, then drains: /healthz turns 503, the relay shuts down (telling its clients)
+// within c.Drain, and the HTTP server stops. It prints the addresses, the fingerprint
+// and the data directory to stdout once it serves.
+func (c *Config) Run(ctx context.Context, stdout io.Writer, log *slog.Logger) error {
+	id, created, err := handshake.LoadOrCreateIdentity(c.DataDir)
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
-	id, created, err := handshake.LoadOrCreateIdentity(o.dataDir)
+	srv, err := relay.ListenUDP(c.Listen, c.relayConfig(id, log))
 	if err != nil {
 		return err
 	}
-	h := &handler{log: log}
-	l, err := transport.ListenUDP(o.listen, &transport.ListenConfig{
-		Config:   transport.Config{Unencrypted: o.allowUnencrypted, Logger: log},
-		Identity: id,
-		Handler:  h,
-		Workers:  o.workers,
-	})
-	if err != nil {
-		return err
+	var ln net.Listener
+	if c.HTTP != "" {
+		if ln, err = net.Listen("tcp", c.HTTP); err != nil {
+			srv.Close()
+			return fmt.Errorf("http: %w", err)
+		}
 	}
-	dir, _ := filepath.Abs(o.dataDir)
+	web := newWebServer(srv, log)
+	webDone := web.start(ln)
+	dir, _ := filepath.Abs(c.DataDir)
 	if created {
 		log.Info("created a new relay identity", "dir", dir)
 	}
-	fmt.Fprintf(stdout, "boson relay listening on udp %s\nfingerprint %s\ndata dir %s\n", l.Addr(), id.Fingerprint, dir)
-	if o.allowUnencrypted {
+	c.printBanner(stdout, srv, ln, dir)
+	c.warn(log)
+
+	<-ctx.Done()
+	return c.stop(srv, web, webDone, log)
+}
+
+// stop drains the relay and then stops the HTTP server.
+func (c *Config) stop(srv *relay.Server, web *webServer, webDone <-chan struct{}, log *slog.Logger) error {
+	web.draining.Store(true)
+	st := srv.Stats()
+	log.Info("shutting down", "sessions", st.Sessions, "rooms", st.Rooms, "drain", c.Drain)
+	sctx, cancel := context.WithTimeout(context.Background(), c.Drain)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("drain timed out: closed connections with messages still queued")
+		err = nil
+	}
+	hctx, hcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer hcancel()
+	web.stop(hctx)
+	<-webDone
+	ls := srv.Listener().Stats()
+	st = srv.Stats()
+	log.Info("stopped", "handshakes", ls.Handshakes, "requests", st.Requests, "events", st.Events,
+		"packets_in", ls.PacketsReceived, "packets_out", ls.PacketsSent)
+	return err
+}
+
+// printBanner tells the operator (and scripts) where the relay serves and how to pin it.
+// The data dir's line comes last.
+func (c *Config) printBanner(stdout io.Writer, srv *relay.Server, ln net.Listener, dir string) {
+	if c.AllowUnencrypted {
 		fmt.Fprintln(stdout, "WARNING: UNENCRYPTED MODE ALLOWED: clients that ask get data packets in clear. Use only on a trusted LAN or for debugging.")
 	}
-	<-ctx.Done()
-	log.Info("shutting down", "connections", l.Stats().Conns)
-	sctx, cancel := context.WithTimeout(context.Background(), o.drain)
-	defer cancel()
-	if err := l.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
+	fmt.Fprintf(stdout, "boson relay listening on udp %s\n", srv.Addr())
+	if ln != nil {
+		fmt.Fprintf(stdout, "http on %s (/ rooms, /healthz, /metrics)\n", ln.Addr())
+	} else {
+		fmt.Fprintln(stdout, "http off")
 	}
-	s := l.Stats()
-	log.Info("stopped", "handshakes", s.Handshakes, "messages", h.messages.Load(), "packets_in", s.PacketsReceived, "packets_out", s.PacketsSent)
-	return nil
+	fmt.Fprintf(stdout, "fingerprint %s\ndata dir %s\n", srv.Fingerprint(), dir)
 }
 
-// handler logs connections and counts messages; the relay protocol (rooms, events)
-// replaces it.
-type handler struct {
-	log      *slog.Logger
-	messages atomic.Uint64
-}
-
-func (h *handler) Connected(c *transport.Conn) {
-	h.log.Info("client connected", "addr", c.RemoteAddr(), "session", c.SessionID(), "resumed", c.Resumed())
-}
-
-func (h *handler) Message(*transport.Conn, int, []byte) { h.messages.Add(1) }
-
-func (h *handler) Closed(c *transport.Conn, err error) {
-	h.log.Info("client gone", "addr", c.RemoteAddr(), "session", c.SessionID(), "reason", err)
+// warn logs settings that are likely mistakes.
+func (c *Config) warn(log *slog.Logger) {
+	if c.AllowUnencrypted {
+		log.Warn("unencrypted mode allowed: data packets of clients that ask for it travel in clear")
+	}
+	if c.AuthURL == "" && c.RequireAuth {
+		log.Warn("-require-auth without -auth-url: every client will be refused")
+	}
+	if c.AuthURL == "" && c.AuthAllowWhenDown {
+		log.Warn("-auth-allow-when-down has no effect without -auth-url")
+	}
 }
