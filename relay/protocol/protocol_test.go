@@ -264,3 +264,17 @@ func TestWriteFuzzCorpus(t *testing.T) {
 		}
 	}
 }
+
+// TestSpecExample checks the example of PROTOCOL.md section 11.
+func TestSpecExample(t *testing.T) {
+	b, err := AppendRequest(nil, &Request{Op: OpAuthenticate, ID: 1, Params: Params{
+		ParamProtocolVersion: 1, ParamAppID: "game", ParamAppVersion: "1", ParamNickname: "bob", ParamAuthType: 255,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "010101050103020205046761" + "6d65030501310505036" + "26f620603fe03"
+	if got := fmt.Sprintf("%x", b); got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+}
