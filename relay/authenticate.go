@@ -148,7 +148,7 @@ func authFailure(err error) *protocol.Response {
 // admitLocked makes the session ready in the world of its app and version.
 func (sess *session) admitLocked(key worldKey, res *auth.Result) *protocol.Response {
 	sess.state = stateReady
-	sess.world = sess.s.world(key)
+	sess.key = key
 	sess.userID, sess.nickname, sess.cookie = res.UserID, res.Nickname, res.AuthCookie
 	if sess.authTimer != nil {
 		sess.authTimer.Stop()

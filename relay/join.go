@@ -60,13 +60,13 @@ func (sess *session) enter(name string, opts *roomOptions, mustCreate bool, jp *
 		return fail(protocol.CodeTooLarge, "room properties exceed "+itoa64(int64(sess.s.cfg.MaxRoomPropertiesBytes))+" bytes")
 	}
 	sess.mu.Lock()
-	w, busy := sess.world, sess.actor != nil
+	key, busy := sess.key, sess.actor != nil
 	sess.mu.Unlock()
 	if busy {
 		return fail(protocol.CodeJoinFailedPeerAlreadyJoined, "already in a room: leave it first")
 	}
 	for range 3 { // a room that closes between lookup and join is looked up again
-		r, created, resp := sess.s.findOrCreate(w, name, opts != nil, opts)
+		r, created, resp := sess.s.findOrCreate(key, name, opts != nil, opts)
 		switch {
 		case resp != nil:
 			return resp

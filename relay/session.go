@@ -27,7 +27,7 @@ type session struct {
 
 	mu        sync.Mutex // guards the following fields
 	state     sessionState
-	world     *world
+	key       worldKey // the app id and version it authenticated for
 	userID    string
 	nickname  string
 	cookie    map[string]any // from the webhook; never sent to the client

@@ -9,15 +9,16 @@ import (
 // worldKey names a world: clients of one app id and app version. Worlds never meet.
 type worldKey struct{ app, version string }
 
-// world holds the rooms of one app id and version.
+// world holds the rooms of one app id and version. A world exists while it has rooms.
 type world struct {
 	key worldKey
 
 	mu    sync.Mutex // guards the following fields
 	rooms map[string]*room
+	dead  bool // its last room went: it is no longer in Server.worlds
 }
 
-// world returns the world of key, creating it.
+// world returns the world of key, creating it. The caller must check dead under w.mu.
 func (s *Server) world(key worldKey) *world {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -32,8 +33,14 @@ func (s *Server) world(key worldKey) *world {
 // findOrCreate returns the room called name, creating it with opts when create is set
 // and it does not exist. created says whether it did. A nil room with a nil response
 // means "not found".
-func (s *Server) findOrCreate(w *world, name string, create bool, opts *roomOptions) (r *room, created bool, resp *protocol.Response) {
+func (s *Server) findOrCreate(key worldKey, name string, create bool, opts *roomOptions) (r *room, created bool, resp *protocol.Response) {
+	w := s.world(key)
 	w.mu.Lock()
+	for w.dead { // emptied and dropped since we looked it up
+		w.mu.Unlock()
+		w = s.world(key)
+		w.mu.Lock()
+	}
 	defer w.mu.Unlock()
 	if r = w.rooms[name]; r != nil || !create {
 		return r, false, nil
@@ -68,6 +75,10 @@ func (s *Server) removeRoom(r *room) {
 		s.mu.Lock()
 		if s.appRooms[w.key.app]--; s.appRooms[w.key.app] <= 0 {
 			delete(s.appRooms, w.key.app)
+		}
+		if len(w.rooms) == 0 && s.worlds[w.key] == w { // worlds cost memory only while they have rooms
+			w.dead = true
+			delete(s.worlds, w.key)
 		}
 		s.mu.Unlock()
 	}
