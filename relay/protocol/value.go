@@ -123,7 +123,7 @@ func asInt64(v any) (int64, bool) {
 	case uint32:
 		return int64(x), true
 	case uint:
-		return int64(x), x <= math.MaxInt64
+		return int64(x), uint64(x) <= math.MaxInt64
 	case uint64:
 		return int64(x), x <= math.MaxInt64
 	}
