@@ -1,0 +1,63 @@
+// Boson is a command-line client for a Boson relay: it connects, creates or joins a
+// room, prints every event that arrives, one line each, and runs the commands it reads
+// from standard input. It is for trying a relay out, for scripts and for debugging.
+//
+// Usage:
+//
+//	boson -relay 127.0.0.1:7350 -fingerprint sha256:... -app myapp [-app-version v]
+//	      [-user id] [-nick name] [-auth-type none|custom|steam|...] [-auth-params q]
+//	      [-auth-data s] [-json] [-timeout 10s] <command> [args]
+//
+// Commands:
+//
+//	create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s]
+//	join <room>
+//	join-or-create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s]
+//
+// Each joins the room and stays in it until SIGINT or the end of standard input,
+// printing the events. While it runs, each line of standard input is a command:
+//
+//	raise <code> <text> [-unreliable] [-channel N] [-cache add|global|remove] [-to 1,2]
+//	      [-receivers others|all|master] [-group N]
+//	set-room k=v ... [-expect k=v]
+//	set-player k=v ... [-actor N] [-expect k=v]
+//	master N [-expect M]
+//	groups [-add 1,2] [-remove 3|all]
+//	leave [-come-back]
+//	create|join|join-or-create|rejoin <room> ...
+//	quit
+//
+// Words may be quoted with ' or ". Property values are read as an integer, a float,
+// true or false, null (deletes the key where the room allows it), or else a string.
+//
+// Output is one line per event, stable for scripts:
+//
+//	joined room=lobby actor=1 master=1 actors=1 created=true
+//	join actor=2 name=bob actors=1,2
+//	event code=5 from=1 channel=0 reliable=true data="hello"
+//	props target=0 from=1 {"k":1}
+//	master 2 (was 1)
+//	error OperationLimitReached: too many events
+//	leave actor=2 inactive=false actors=1
+//	cache-slice 3
+//	left room=lobby
+//	disconnected: <reason>
+//
+// With -json each line is a JSON object with a "type" field instead. Errors go to
+// standard error as "error: ...". A failed connection or join, or a disconnection by
+// the relay, exits with status 1; a usage error with status 2.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
