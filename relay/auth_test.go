@@ -40,7 +40,7 @@ func TestCustomAuthentication(t *testing.T) {
 			protocol.OK, "u-42", "Ace", int64(3)},
 		{"wrong credentials", jsonReply(map[string]any{"ResultCode": 2, "Message": "bad token"}), protocol.CodeCustomAuthenticationFailed, "", "", nil},
 		{"invalid parameters", jsonReply(map[string]any{"ResultCode": 3, "Message": "no token"}), protocol.CodeCustomAuthenticationFailed, "", "", nil},
-		{"server error", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "boom", 503) }, protocol.CodeAuthServiceUnavailable, "", "", nil},
+		{"server error", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "boom", http.StatusServiceUnavailable) }, protocol.CodeAuthServiceUnavailable, "", "", nil},
 		{"garbage", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("<html>")) }, protocol.CodeAuthServiceUnavailable, "", "", nil},
 		{"timeout", func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }, protocol.CodeAuthServiceUnavailable, "", "", nil},
 	}
