@@ -21,6 +21,12 @@ type authRequest struct {
 // authenticate checks the protocol version and app, then admits the client
 // anonymously or asks the webhook (on another goroutine; the response comes later).
 func (sess *session) authenticate(r *protocol.Request) *protocol.Response {
+	sess.mu.Lock()
+	state := sess.state
+	sess.mu.Unlock()
+	if state != stateNew {
+		return fail(protocol.CodeOperationNotAllowedInState, "already authenticated or authenticating")
+	}
 	if resp := checkVersion(r.Params); resp != nil {
 		return resp
 	}

@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -42,15 +43,23 @@ type Config struct {
 	// RoomLimitReached. If zero, 10000.
 	MaxRoomsPerApp int
 	// MaxPlayers bounds the actors (active and inactive) of a room, and is the limit of a
-	// room created with max players 0 (unlimited). If zero, 256.
+	// room created with max players 0 (unlimited). If zero, 64.
 	MaxPlayers int
-	// MaxRoomPropertiesBytes bounds the encoded room properties. If zero, 500000.
+	// MaxRoomPropertiesBytes bounds the encoded room properties. If zero, 16384.
 	MaxRoomPropertiesBytes int
-	// MaxActorPropertiesBytes bounds the encoded properties of one actor. If zero, 65536.
+	// MaxActorPropertiesBytes bounds the encoded properties of one actor. If zero, 512.
+	//
+	// A join response carries the room's properties and every actor's, in one reliable
+	// message: MaxRoomPropertiesBytes + MaxPlayers × MaxActorPropertiesBytes + 4 KiB
+	// must fit in the transport's MaxMessageSize (64 KiB by default), or Listen fails.
 	MaxActorPropertiesBytes int
 	// MaxCachedEvents bounds a room's event cache. The event that would exceed it closes
 	// the room (no joins, no rejoins) and its members get an ErrorInfo event. If zero, 10000.
 	MaxCachedEvents int
+	// MaxCachedBytes bounds the encoded size of a room's event cache, like
+	// MaxCachedEvents: a joiner gets the whole cache at once, so it must fit in half the
+	// transport's SendQueueBytes (512 KiB by default), or Listen fails. If zero, 256 KiB.
+	MaxCachedBytes int
 	// MaxEmptyRoomTTL caps the empty-room TTL a client may ask for. If zero, 5m.
 	MaxEmptyRoomTTL time.Duration
 	// Logger receives the relay's logs. If nil, logs are discarded.
@@ -67,10 +76,11 @@ func (c *Config) withDefaults() {
 	def(&c.MessageRate, 5000)
 	def(&c.RoomEventRate, 20000)
 	def(&c.MaxRoomsPerApp, 10000)
-	def(&c.MaxPlayers, 256)
-	def(&c.MaxRoomPropertiesBytes, 500000)
-	def(&c.MaxActorPropertiesBytes, 65536)
+	def(&c.MaxPlayers, 64)
+	def(&c.MaxRoomPropertiesBytes, 16384)
+	def(&c.MaxActorPropertiesBytes, 512)
 	def(&c.MaxCachedEvents, 10000)
+	def(&c.MaxCachedBytes, 256<<10)
 	if c.AuthTimeout == 0 {
 		c.AuthTimeout = 30 * time.Second
 	}
@@ -102,6 +112,13 @@ func (c *Config) validate() error {
 	}
 	if c.AuthTimeout < 0 || c.AbuseGrace < 0 || c.MaxEmptyRoomTTL < 0 {
 		return fmt.Errorf("%w: negative duration", ErrBadConfig)
+	}
+	maxMsg := cmp.Or(c.Transport.MaxMessageSize, 64<<10)
+	if need := c.MaxRoomPropertiesBytes + c.MaxPlayers*c.MaxActorPropertiesBytes + 4096; need > maxMsg {
+		return fmt.Errorf("%w: a join response may need %d bytes (room properties + players × actor properties + 4 KiB), over the transport's MaxMessageSize of %d", ErrBadConfig, need, maxMsg)
+	}
+	if queue := cmp.Or(c.Transport.SendQueueBytes, 512<<10); c.MaxCachedBytes > queue/2 {
+		return fmt.Errorf("%w: MaxCachedBytes %d is over half the transport's SendQueueBytes (%d)", ErrBadConfig, c.MaxCachedBytes, queue)
 	}
 	return nil
 }

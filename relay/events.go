@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/bosonrt/boson/relay/protocol"
-	"github.com/bosonrt/boson/transport"
 )
 
 // cachedEvent is an event in a room's cache, kept encoded as it is delivered.
@@ -60,8 +59,12 @@ func (sess *session) raise(ch int, msg []byte) {
 		return
 	}
 	sess.mu.Lock()
-	a := sess.actor
+	a, ready := sess.actor, sess.state == stateReady
 	sess.mu.Unlock()
+	if !ready {
+		sess.raiseResult(r, protocol.CodeOperationNotAllowedInState, "raise event: authenticate first")
+		return
+	}
 	if a == nil {
 		sess.raiseResult(r, protocol.CodeNotInRoom, "raise event: join a room first")
 		return
@@ -127,14 +130,13 @@ func (r *room) deliverLocked(from *actor, ch int, msg []byte, o *raiseOptions) e
 			return nil
 		}
 		p := min(pair, to.sess.pairs-1)
-		err := sendReliable(to.sess.conn, 2*p+unreliable, msg)
-		if err == nil {
+		// A receiver whose limits are smaller (its own MaxMessageSize or MTU) misses an
+		// event too large for it; one whose reliable queue is full is disconnected by
+		// sendReliable; one that is closing misses it. The others get it.
+		if sendReliable(to.sess.conn, 2*p+unreliable, msg) == nil {
 			r.s.stats.eventsOut.Add(1)
 		}
-		if errors.Is(err, transport.ErrMessageTooLarge) {
-			return err
-		}
-		return nil // a receiver whose queue is full or that is closing misses it
+		return nil
 	}
 	switch {
 	case o.targets != nil:
@@ -164,23 +166,25 @@ func (a *actor) inGroup(g int64) bool { return a.groups[g/64]&(1<<(g%64)) != 0 }
 // cacheLocked adds an event to the room's cache. The event that would overflow it
 // closes the room instead, and everyone is told.
 func (r *room) cacheLocked(ev *protocol.Raise, a *actor, global bool) (protocol.Code, string) {
-	if len(r.cache) >= r.s.cfg.MaxCachedEvents {
-		if !r.cacheClosed {
-			r.cacheClosed = true
-			r.opts.open = false
-			msg := "the room's event cache is full (" + itoa64(int64(r.s.cfg.MaxCachedEvents)) + " events): the room is closed"
-			r.broadcastLocked(&protocol.Event{Code: protocol.EventErrorInfo, Params: protocol.Params{
-				protocol.ParamErrorCode: int64(protocol.CodeEventCacheFull), protocol.ParamMessage: msg,
-			}}, nil)
-		}
-		return protocol.CodeEventCacheFull, "raise event: the event was delivered but not cached: the cache is full"
-	}
 	sender := a.nr
 	if global {
 		sender = 0
 	}
 	msg := protocol.AppendCustomEvent(nil, &protocol.CustomEvent{Code: ev.Code, Sender: sender, Payload: ev.Payload})
+	if len(r.cache) >= r.s.cfg.MaxCachedEvents || r.cacheBytes+len(msg) > r.s.cfg.MaxCachedBytes {
+		if !r.cacheClosed {
+			r.cacheClosed = true
+			r.opts.open = false
+			why := "the room's event cache is full (" + itoa64(int64(r.s.cfg.MaxCachedEvents)) + " events or " +
+				itoa64(int64(r.s.cfg.MaxCachedBytes)) + " bytes): the room is closed"
+			r.broadcastLocked(&protocol.Event{Code: protocol.EventErrorInfo, Params: protocol.Params{
+				protocol.ParamErrorCode: int64(protocol.CodeEventCacheFull), protocol.ParamMessage: why,
+			}}, nil)
+		}
+		return protocol.CodeEventCacheFull, "raise event: the event was delivered but not cached: the cache is full"
+	}
 	r.cache = append(r.cache, cachedEvent{code: ev.Code, sender: sender, slice: r.slice, msg: msg})
+	r.cacheBytes += len(msg)
 	return protocol.OK, ""
 }
 
@@ -195,7 +199,13 @@ func (r *room) removeMatchingLocked(code uint8, senders []int64, prefix []byte) 
 }
 
 func (r *room) removeCachedLocked(match func(*cachedEvent) bool) {
-	r.cache = slices.DeleteFunc(r.cache, func(c cachedEvent) bool { return match(&c) })
+	r.cache = slices.DeleteFunc(r.cache, func(c cachedEvent) bool {
+		if match(&c) {
+			r.cacheBytes -= len(c.msg)
+			return true
+		}
+		return false
+	})
 }
 
 // sliceLocked applies a cache-slice operation; index changes are announced.

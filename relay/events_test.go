@@ -2,11 +2,14 @@ package relay_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/bosonrt/boson/relay"
+	"github.com/bosonrt/boson/relay/auth"
 	"github.com/bosonrt/boson/relay/client"
 	"github.com/bosonrt/boson/relay/protocol"
+	"github.com/bosonrt/boson/transport"
 )
 
 // room3 puts three players in one room: actors 1 (master), 2 and 3.
@@ -210,6 +213,36 @@ func TestAJoinerGetsTheRoomThenTheCacheThenLiveEvents(t *testing.T) {
 			t.Fatalf("event %d: got code %d %q, want cached %d (cache first, in order)", i, e.Code, e.Payload, i)
 		}
 	}
+}
+
+func TestACacheOverItsByteLimitClosesTheRoomBeforeJoinersChokeOnIt(t *testing.T) {
+	s := startRelay(t, relay.Config{MaxCachedBytes: 8 << 10})
+	a := connect(t, s, "a")
+	mustRoom(t)(a.CreateRoom(testContext(t), "r", nil, nil))
+	for range 9 {
+		raise(t, a, 1, strings.Repeat("x", 1000), &client.EventOptions{Caching: protocol.AddToRoomCache})
+	}
+	if e := next[*client.ErrorInfoEvent](a); e.Code != protocol.CodeEventCacheFull {
+		t.Fatalf("error info %+v, want EventCacheFull", e)
+	}
+}
+
+func TestAReceiverWithSmallerLimitsDoesNotStopDeliveryToTheOthers(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	alice := connect(t, s, "alice")
+	mustRoom(t)(alice.CreateRoom(ctx, "r", nil, nil))
+	small, err := tryConnect(t, s, &client.Options{AppID: "game", AppVersion: "1", Nickname: "small",
+		Auth: client.Auth{Type: auth.None}, Transport: transport.DialConfig{Config: transport.Config{MaxMessageSize: 2048}}})
+	must(t, err)
+	mustRoom(t)(small.JoinRoom(ctx, "r", nil))
+	carol := connect(t, s, "carol")
+	mustRoom(t)(carol.JoinRoom(ctx, "r", nil))
+	raise(t, alice, 1, strings.Repeat("y", 10000), nil)
+	if e := custom(carol); len(e.Payload) != 10000 {
+		t.Fatalf("carol got %d bytes, want 10000", len(e.Payload))
+	}
+	noCustom(small)
 }
 
 func TestAFullCacheClosesTheRoom(t *testing.T) {

@@ -83,8 +83,11 @@ func (sess *session) enter(name string, opts *roomOptions, mustCreate bool, jp *
 }
 
 // join adds (or reactivates) the session's actor. It reports retry if the room closed.
+// A room the caller just created comes with r.mu held.
 func (r *room) join(sess *session, created bool, jp *joinParams) (resp *protocol.Response, retry bool) {
-	r.mu.Lock()
+	if !created {
+		r.mu.Lock()
+	}
 	if r.closed {
 		r.mu.Unlock()
 		return nil, true
@@ -102,10 +105,7 @@ func (r *room) join(sess *session, created bool, jp *joinParams) (resp *protocol
 	sess.mu.Lock()
 	sess.actor = a
 	sess.mu.Unlock()
-	if r.emptyTimer != nil {
-		r.emptyTimer.Stop()
-		r.emptyTimer = nil
-	}
+	r.stopEmptyTimerLocked()
 	r.electMasterLocked()
 	r.welcomeLocked(a, created, jp)
 	if !r.opts.suppressEvents {
@@ -167,15 +167,18 @@ func (r *room) checkCapacityLocked(userID string, created bool, jp *joinParams) 
 	}
 	max := r.maxPlayersLocked()
 	taken := r.slotsTakenLocked(nil)
-	if !slices.Contains(r.opts.expectedUsers, userID) {
-		taken++ // the joiner needs a slot of their own
+	// The joiner needs a slot of their own, unless one is kept for them (and not
+	// already taken by another connection of the same user).
+	ownSlot := !slices.Contains(r.opts.expectedUsers, userID) || r.byUserLocked(userID) != nil
+	if ownSlot {
+		taken++
 	}
 	if taken > max {
 		return fail(protocol.CodeGameFull, "the room "+quote(r.name)+" is full ("+itoa64(int64(max))+" players)")
 	}
 	if len(jp.expectedUsers) > 0 {
-		others := slices.DeleteFunc(slices.Clone(jp.expectedUsers), func(u string) bool { return u == userID })
-		if r.slotsTakenLocked(others)+boolInt(!slices.Contains(r.opts.expectedUsers, userID)) > max {
+		others := slices.DeleteFunc(appendNew(nil, jp.expectedUsers), func(u string) bool { return u == userID })
+		if r.slotsTakenLocked(others)+boolInt(ownSlot) > max {
 			return fail(protocol.CodeSlotError, "the expected users do not fit in the room's "+itoa64(int64(max))+" slots")
 		}
 	}
@@ -203,10 +206,7 @@ func (r *room) reactivateLocked(a *actor, sess *session) (*actor, *protocol.Resp
 	if r.cacheClosed {
 		return nil, fail(protocol.CodeGameClosed, "the room "+quote(r.name)+" is closed")
 	}
-	if a.ttlTimer != nil {
-		a.ttlTimer.Stop()
-		a.ttlTimer = nil
-	}
+	a.stopTTLLocked()
 	a.sess = sess
 	return a, nil
 }

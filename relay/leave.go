@@ -35,7 +35,9 @@ func (r *room) leave(sess *session, a *actor, mayComeBack bool) {
 	a.sess = nil
 	inactive := mayComeBack && r.opts.playerTTL != 0 && !r.cacheClosed
 	if inactive && r.opts.playerTTL > 0 {
-		a.ttlTimer = r.s.afterFunc(r.opts.playerTTL, func() { r.expire(a) })
+		a.ttlGen++
+		gen := a.ttlGen
+		a.ttlTimer = r.s.afterFunc(r.opts.playerTTL, func() { r.expire(a, gen) })
 	}
 	if !inactive {
 		r.removeLocked(a)
@@ -55,11 +57,11 @@ func (r *room) leave(sess *session, a *actor, mayComeBack bool) {
 }
 
 // expire removes an inactive actor whose player TTL ran out.
-func (r *room) expire(a *actor) {
+func (r *room) expire(a *actor, gen uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closed || a.sess != nil || r.actorLocked(a.nr) != a {
-		return
+	if r.closed || a.sess != nil || a.ttlGen != gen || r.actorLocked(a.nr) != a {
+		return // rejoined (and maybe left again) since this timer was armed
 	}
 	a.ttlTimer = nil
 	r.removeLocked(a)
@@ -77,13 +79,19 @@ func (r *room) removeLocked(a *actor) {
 	if i := indexOf(r.actors, a); i >= 0 {
 		r.actors = append(r.actors[:i], r.actors[i+1:]...)
 	}
+	a.stopTTLLocked()
+	if r.opts.cleanupCache {
+		r.removeCachedLocked(func(ev *cachedEvent) bool { return ev.sender == a.nr })
+	}
+}
+
+// stopTTLLocked cancels the actor's player TTL (it rejoined or is removed).
+func (a *actor) stopTTLLocked() {
 	if a.ttlTimer != nil {
 		a.ttlTimer.Stop()
 		a.ttlTimer = nil
 	}
-	if r.opts.cleanupCache {
-		r.removeCachedLocked(func(ev *cachedEvent) bool { return ev.sender == a.nr })
-	}
+	a.ttlGen++
 }
 
 func indexOf(list []*actor, a *actor) int {

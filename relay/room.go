@@ -27,6 +27,8 @@ type room struct {
 	cacheClosed bool // the cache overflowed: no joins or rejoins
 	closed      bool // removed from its world
 	emptyTimer  *time.Timer
+	emptyGen    uint64 // bumped whenever emptyTimer is armed or stopped: stale callbacks see it
+	cacheBytes  int    // encoded size of cache
 	rate        bucket
 }
 
@@ -41,6 +43,7 @@ type actor struct {
 	propsSize int
 	groups    [4]uint64 // interest groups 1 to 255 (bit n: group n)
 	ttlTimer  *time.Timer
+	ttlGen    uint64 // bumped whenever ttlTimer is armed or stopped: stale callbacks see it
 }
 
 func newRoom(s *Server, w *world, name string, opts *roomOptions) *room {
@@ -185,13 +188,28 @@ func (r *room) emptyCheckLocked() bool {
 		return true
 	}
 	if r.emptyTimer == nil {
-		r.emptyTimer = r.s.afterFunc(r.opts.emptyTTL, r.emptyExpired)
+		r.emptyGen++
+		gen := r.emptyGen
+		r.emptyTimer = r.s.afterFunc(r.opts.emptyTTL, func() { r.emptyExpired(gen) })
 	}
 	return false
 }
 
-func (r *room) emptyExpired() {
+// stopEmptyTimerLocked cancels the empty-room TTL (someone is active again).
+func (r *room) stopEmptyTimerLocked() {
+	if r.emptyTimer != nil {
+		r.emptyTimer.Stop()
+		r.emptyTimer = nil
+	}
+	r.emptyGen++
+}
+
+func (r *room) emptyExpired(gen uint64) {
 	r.mu.Lock()
+	if gen != r.emptyGen { // stopped or re-armed after it fired
+		r.mu.Unlock()
+		return
+	}
 	r.emptyTimer = nil
 	closing := !r.closed && len(r.activeLocked()) == 0
 	if closing {

@@ -18,12 +18,13 @@ type world struct {
 	dead  bool // its last room went: it is no longer in Server.worlds
 }
 
-// world returns the world of key, creating it. The caller must check dead under w.mu.
-func (s *Server) world(key worldKey) *world {
+// world returns the world of key, creating it if create is set (else it may be nil).
+// The caller must check dead under w.mu.
+func (s *Server) world(key worldKey, create bool) *world {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	w := s.worlds[key]
-	if w == nil {
+	if w == nil && create {
 		w = &world{key: key, rooms: map[string]*room{}}
 		s.worlds[key] = w
 	}
@@ -31,14 +32,20 @@ func (s *Server) world(key worldKey) *world {
 }
 
 // findOrCreate returns the room called name, creating it with opts when create is set
-// and it does not exist. created says whether it did. A nil room with a nil response
-// means "not found".
+// and it does not exist. created says whether it did; a created room is returned with
+// its mutex held, so that its creator joins it before anyone else can. A nil room with
+// a nil response means "not found".
 func (s *Server) findOrCreate(key worldKey, name string, create bool, opts *roomOptions) (r *room, created bool, resp *protocol.Response) {
-	w := s.world(key)
+	w := s.world(key, create)
+	if w == nil {
+		return nil, false, nil
+	}
 	w.mu.Lock()
 	for w.dead { // emptied and dropped since we looked it up
 		w.mu.Unlock()
-		w = s.world(key)
+		if w = s.world(key, create); w == nil {
+			return nil, false, nil
+		}
 		w.mu.Lock()
 	}
 	defer w.mu.Unlock()
@@ -46,9 +53,11 @@ func (s *Server) findOrCreate(key worldKey, name string, create bool, opts *room
 		return r, false, nil
 	}
 	if !s.reserveRoom(w.key.app) {
+		s.dropIfEmptyLocked(w)
 		return nil, false, fail(protocol.CodeRoomLimitReached, "the app has "+itoa64(int64(s.cfg.MaxRoomsPerApp))+" rooms, the most this relay allows")
 	}
 	r = newRoom(s, w, name, opts)
+	r.mu.Lock() // world.mu → room.mu: the documented order
 	w.rooms[name] = r
 	s.stats.rooms.Add(1)
 	return r, true, nil
@@ -76,11 +85,22 @@ func (s *Server) removeRoom(r *room) {
 		if s.appRooms[w.key.app]--; s.appRooms[w.key.app] <= 0 {
 			delete(s.appRooms, w.key.app)
 		}
-		if len(w.rooms) == 0 && s.worlds[w.key] == w { // worlds cost memory only while they have rooms
-			w.dead = true
-			delete(s.worlds, w.key)
-		}
 		s.mu.Unlock()
+		s.dropIfEmptyLocked(w)
 	}
 	w.mu.Unlock()
+}
+
+// dropIfEmptyLocked forgets a world without rooms (w.mu held): worlds cost memory only
+// while they have rooms.
+func (s *Server) dropIfEmptyLocked(w *world) {
+	if len(w.rooms) > 0 {
+		return
+	}
+	s.mu.Lock()
+	if s.worlds[w.key] == w {
+		w.dead = true
+		delete(s.worlds, w.key)
+	}
+	s.mu.Unlock()
 }

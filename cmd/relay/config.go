@@ -78,7 +78,7 @@ func (c *Config) flagSet(stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&c.AuthAllowWhenDown, "auth-allow-when-down", false, "admit clients anonymously when the auth webhook is down")
 	fs.IntVar(&c.MessageRate, "message-rate", 0, "messages per second one client may send (0: 5000)")
 	fs.IntVar(&c.MaxRoomsPerApp, "max-rooms-per-app", 0, "rooms one app id may have (0: 10000)")
-	fs.IntVar(&c.MaxPlayers, "max-players", 0, "actors per room, and the limit of rooms without one (0: 256)")
+	fs.IntVar(&c.MaxPlayers, "max-players", 0, "actors per room, and the limit of rooms without one (0: 64)")
 	return fs
 }
 

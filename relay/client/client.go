@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/bosonrt/boson/relay/protocol"
 	"github.com/bosonrt/boson/transport"
@@ -27,7 +28,8 @@ type Client struct {
 
 	q eventQueue
 
-	done chan struct{} // closed when the dispatch goroutine ends (non-poll mode)
+	done        chan struct{} // closed when the dispatch goroutine ends (non-poll mode)
+	dispatching atomic.Bool   // the dispatch goroutine is inside the Handler
 }
 
 // An AuthStepError reports an intermediate step of custom authentication that Dial
@@ -149,11 +151,12 @@ func (c *Client) AuthData() map[string]any { return c.authData }
 // Conn returns the transport connection, for its statistics.
 func (c *Client) Conn() *transport.Conn { return c.conn }
 
-// Close disconnects at once. The handler gets a DisconnectedEvent. It is safe to call
+// Close disconnects at once. The handler gets a DisconnectedEvent. It waits for the
+// handler to return, unless it is called from the handler itself. It is safe to call
 // more than once.
 func (c *Client) Close() error {
 	err := c.conn.Close()
-	if c.done != nil {
+	if c.done != nil && !c.dispatching.Load() {
 		<-c.done
 	}
 	return err
@@ -259,7 +262,9 @@ func (c *Client) dispatchLoop() {
 			return
 		}
 		if c.opts.Handler != nil {
+			c.dispatching.Store(true)
 			c.opts.Handler(e)
+			c.dispatching.Store(false)
 		}
 	}
 }

@@ -17,6 +17,7 @@ func (c *Client) CreateRoom(ctx context.Context, name string, ro *RoomOptions, j
 	}
 	ro.params(p)
 	jo.params(p)
+	mergeExpected(p, ro, jo)
 	return c.join(ctx, protocol.OpCreateRoom, p)
 }
 
@@ -37,7 +38,17 @@ func (c *Client) JoinOrCreateRoom(ctx context.Context, name string, ro *RoomOpti
 	}
 	ro.params(p)
 	jo.params(p)
+	mergeExpected(p, ro, jo)
 	return c.join(ctx, protocol.OpJoinRoom, p)
+}
+
+// mergeExpected sends the room's and the joiner's expected users as one list: they
+// share a parameter, and a creator's reservations are the room's.
+func mergeExpected(p protocol.Params, ro *RoomOptions, jo *JoinOptions) {
+	if jo == nil || jo.ExpectedUsers == nil || ro.ExpectedUsers == nil {
+		return
+	}
+	p[protocol.ParamExpectedUsers] = append(append([]string(nil), ro.ExpectedUsers...), jo.ExpectedUsers...)
 }
 
 // RejoinRoom comes back to a room this user left with will-come-back (or lost the
