@@ -31,9 +31,10 @@ import (
 
 var (
 	fwdConns = flag.Int("fwdconns", 64, "clients in BenchmarkRelayThroughput*")
-	// Workers of the Boson relay in BenchmarkRelayThroughput*. 1 by default: with more,
-	// the workers' concurrent ep.write calls share mmsgConn.tx (batch_linux.go), which
-	// corrupts and loses datagrams (see the -race report of this benchmark).
+	// Workers of the Boson relay in BenchmarkRelayThroughput*. 1 by default, so that
+	// figures stay comparable with earlier runs. (Workers write concurrently, each with
+	// its own sendmmsg scratch from txPool in batch_linux.go; -race with
+	// -fwdworkers=2 reports nothing and drops nothing.)
 	fwdWorkers = flag.Int("fwdworkers", 1, "workers of the Boson relay in BenchmarkRelayThroughput*")
 )
 
