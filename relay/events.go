@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/bosonrt/boson/relay/protocol"
 )
@@ -79,6 +80,11 @@ func (sess *session) raiseResult(r *protocol.Raise, code protocol.Code, why stri
 	switch {
 	case r.ID != 0:
 		respond(sess.conn, &protocol.Response{Op: protocol.OpRaiseEvent, ID: r.ID, Code: code, Message: why})
+	case code == protocol.CodeOperationLimitReached: // at most one a second: not a flood of its own
+		if t := now(); t.Sub(sess.lastInfo) >= time.Second {
+			sess.lastInfo = t
+			sess.errorInfo(code, why)
+		}
 	case code != protocol.OK:
 		sess.errorInfo(code, why)
 	}

@@ -180,3 +180,37 @@ func TestPollModeDispatchesOnTheCallersGoroutine(t *testing.T) {
 		t.Fatalf("first polled event %#v", got[0])
 	}
 }
+
+func TestRoomsPerAppAreLimited(t *testing.T) {
+	s := startRelay(t, relay.Config{MaxRoomsPerApp: 2})
+	ctx := testContext(t)
+	for _, name := range []string{"a", "b"} {
+		mustRoom(t)(connect(t, s, name).CreateRoom(ctx, name, nil, nil))
+	}
+	_, err := connect(t, s, "c").CreateRoom(ctx, "c", nil, nil)
+	wantCode(t, err, protocol.CodeRoomLimitReached)
+	other, err := tryConnect(t, s, &client.Options{AppID: "other-game", Auth: client.Auth{Type: auth.None}})
+	must(t, err)
+	mustRoom(t)(other.CreateRoom(ctx, "c", nil, nil)) // another app has its own count
+}
+
+func TestARoomOverItsEventRateRefusesEventsWithoutDisconnectingAnyone(t *testing.T) {
+	s := startRelay(t, relay.Config{RoomEventRate: 20})
+	ctx := testContext(t)
+	a, b := connect(t, s, "a"), connect(t, s, "b")
+	mustRoom(t)(a.CreateRoom(ctx, "r", nil, nil))
+	mustRoom(t)(b.JoinRoom(ctx, "r", nil))
+	for i := range 100 {
+		must(t, a.RaiseEvent(1, payload("%d", i), nil))
+	}
+	if e := next[*client.ErrorInfoEvent](a); e.Code != protocol.CodeOperationLimitReached {
+		t.Fatalf("sender's error info %+v, want OperationLimitReached", e)
+	}
+	got := 0
+	for got < 20 {
+		custom(b)
+		got++
+	}
+	must(t, b.SetRoomProperties(ctx, map[string]any{"fine": true}, nil)) // both still connected
+	must(t, a.SetRoomProperties(ctx, map[string]any{"fine": true}, nil))
+}
