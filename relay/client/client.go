@@ -36,6 +36,7 @@ type Client struct {
 // could not answer (Options.AuthStep is nil).
 type AuthStepError struct{ Data map[string]any }
 
+// Error says that authentication needs another step.
 func (e *AuthStepError) Error() string {
 	return "client: custom authentication needs another step (set Options.AuthStep)"
 }

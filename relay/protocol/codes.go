@@ -31,6 +31,7 @@ var opNames = map[Op]string{
 	OpChangeGroups: "ChangeGroups", OpSetMasterClient: "SetMasterClient",
 }
 
+// String returns the operation's name, such as "JoinRoom".
 func (o Op) String() string {
 	if s, ok := opNames[o]; ok {
 		return s
@@ -57,6 +58,7 @@ var eventNames = map[EventCode]string{
 	EventMasterClientChanged: "MasterClientChanged",
 }
 
+// String returns the event's name, such as "Join".
 func (e EventCode) String() string {
 	if s, ok := eventNames[e]; ok {
 		return s
@@ -126,6 +128,7 @@ const (
 	ParamExpectedMaster    Param = 62 // int
 )
 
+// String returns "param N".
 func (p Param) String() string { return fmt.Sprintf("param %d", uint8(p)) }
 
 // JoinMode says what [OpJoinRoom] does when the room or the actor is (not) there.

@@ -98,6 +98,7 @@ type Error struct {
 	Message string
 }
 
+// Error returns "relay: Op: Name (code): message".
 func (e *Error) Error() string {
 	msg := e.Message
 	if msg == "" {
