@@ -15,6 +15,10 @@ import (
 
 // rawConn speaks the relay protocol by hand, as a client in another language would.
 func rawConn(t *testing.T, s *relay.Server, channels ...transport.Mode) *transport.Conn {
+	return rawConnTB(t, s, channels...)
+}
+
+func rawConnTB(t testing.TB, s *relay.Server, channels ...transport.Mode) *transport.Conn {
 	t.Helper()
 	if channels == nil {
 		channels = []transport.Mode{transport.ReliableOrdered, transport.UnreliableSequenced}
@@ -35,11 +39,31 @@ func sendRaw(t *testing.T, c *transport.Conn, b []byte) {
 }
 
 func request(t *testing.T, c *transport.Conn, op protocol.Op, id uint32, p protocol.Params) *protocol.Response {
+	return requestTB(t, c, op, id, p)
+}
+
+func requestTB(t testing.TB, c *transport.Conn, op protocol.Op, id uint32, p protocol.Params) *protocol.Response {
 	t.Helper()
 	b, err := protocol.AppendRequest(nil, &protocol.Request{Op: op, ID: id, Params: p})
 	must(t, err)
-	sendRaw(t, c, b)
-	return readResponse(t, c)
+	must(t, c.Send(0, b))
+	return readResponseID(t, c, id)
+}
+
+// readResponseID reads messages until the response to id (the others are events or
+// answers to requests that came before).
+func readResponseID(t testing.TB, c *transport.Conn, id uint32) *protocol.Response {
+	for {
+		m, err := c.Receive(testContext(t))
+		must(t, err)
+		if k, _ := protocol.KindOf(m.Data); k == protocol.KindResponse {
+			r, err := protocol.ReadResponse(m.Data)
+			must(t, err)
+			if r.ID == id {
+				return r
+			}
+		}
+	}
 }
 
 func readResponse(t *testing.T, c *transport.Conn) *protocol.Response {
@@ -110,6 +134,10 @@ func TestBadInputGetsAnErrorAndLosesNothing(t *testing.T) {
 }
 
 func mustRequest(t *testing.T, op protocol.Op, id uint32, p protocol.Params) []byte {
+	return mustRequestF(t, op, id, p)
+}
+
+func mustRequestF(t testing.TB, op protocol.Op, id uint32, p protocol.Params) []byte {
 	b, err := protocol.AppendRequest(nil, &protocol.Request{Op: op, ID: id, Params: p})
 	must(t, err)
 	return b
