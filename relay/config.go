@@ -36,8 +36,9 @@ type Config struct {
 	// AbuseGrace is how long a client may stay over MessageRate before it is
 	// disconnected with [CodeOperationLimit]. If zero, 2s.
 	AbuseGrace time.Duration
-	// RoomEventRate bounds the events per second raised in one room (burst: one
-	// second's worth); excess events are refused with OperationLimitReached. If zero, 20000.
+	// RoomEventRate bounds the events per second raised in one room, property changes
+	// and master hand-overs included (burst: one second's worth); excess ones are refused
+	// with OperationLimitReached. If zero, 20000.
 	RoomEventRate int
 	// MaxRoomsPerApp bounds the rooms of one app id; further creates fail with
 	// RoomLimitReached. If zero, 10000.

@@ -49,6 +49,9 @@ func (r *room) setProperties(a *actor, p protocol.Params) *protocol.Response {
 	if a.sess == nil || r.closed {
 		return fail(protocol.CodeNotInRoom, "not in the room")
 	}
+	if resp := r.rateLocked(); resp != nil {
+		return resp
+	}
 	current, limit := r.opts.props, r.s.cfg.MaxRoomPropertiesBytes
 	var target *actor
 	if c.target != 0 {
@@ -86,6 +89,15 @@ func (r *room) setProperties(a *actor, p protocol.Params) *protocol.Response {
 		r.announceChangeLocked(a, c)
 	}
 	return &protocol.Response{}
+}
+
+// rateLocked charges a broadcasting operation to the room's event rate.
+func (r *room) rateLocked() *protocol.Response {
+	if r.rate.take(now(), 1) {
+		return nil
+	}
+	r.s.stats.refused.Add(1)
+	return fail(protocol.CodeOperationLimitReached, "the room is over its event rate")
 }
 
 // matches is the compare-and-set test: an expected nil matches an absent key.
@@ -155,6 +167,9 @@ func (r *room) setMaster(a *actor, p protocol.Params) *protocol.Response {
 	defer r.mu.Unlock()
 	if a.sess == nil || r.closed {
 		return fail(protocol.CodeNotInRoom, "not in the room")
+	}
+	if resp := r.rateLocked(); resp != nil {
+		return resp
 	}
 	if expected >= 0 && int64(r.master) != expected {
 		return fail(protocol.CodeInvalidOperation, "the master is actor "+itoa64(int64(r.master))+", not the expected "+itoa64(expected))

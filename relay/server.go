@@ -107,7 +107,16 @@ func (s *Server) Close() error {
 	s.markClosed()
 	err := s.l.Close()
 	s.wg.Wait()
+	s.forgetRooms()
 	return err
+}
+
+// forgetRooms empties the relay after it stopped, so that Rooms and Stats say so.
+func (s *Server) forgetRooms() {
+	s.mu.Lock()
+	s.worlds, s.appRooms = map[worldKey]*world{}, map[string]int{}
+	s.mu.Unlock()
+	s.stats.rooms.Store(0)
 }
 
 // Shutdown stops taking connections, waits (until ctx ends) for queued reliable
@@ -118,6 +127,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.markClosed()
 	s.l.Close()
 	s.wg.Wait()
+	s.forgetRooms()
 	return err
 }
 
