@@ -241,3 +241,24 @@ func TestMasterClient(t *testing.T) {
 		t.Fatalf("b's room says master %d, want 3", b.Room().Master)
 	}
 }
+
+func TestReconnectAndRejoinAfterTheConnectionIsLost(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	host, guest := connect(t, s, "host"), connect(t, s, "guest")
+	mustRoom(t)(host.CreateRoom(ctx, "r", &client.RoomOptions{PlayerTTL: time.Minute}, nil))
+	mustRoom(t)(guest.JoinRoom(ctx, "r", &client.JoinOptions{Properties: map[string]any{"skin": "blue"}}))
+	guest.Close() // the connection is lost
+	if l := next[*client.LeaveEvent](host); !l.Inactive {
+		t.Fatalf("leave %+v, want inactive", l)
+	}
+	again, r, err := guest.ReconnectAndRejoin(ctx, s.Addr().String())
+	must(t, err)
+	t.Cleanup(func() { again.Close() })
+	if r == nil || r.ActorNr != 2 || r.Actors[2].Properties["skin"] != "blue" {
+		t.Fatalf("rejoined room %+v, want actor 2 with its properties", r)
+	}
+	if j := next[*client.JoinEvent](host); j.Actor.Nr != 2 {
+		t.Fatalf("host saw actor %d come back, want 2", j.Actor.Nr)
+	}
+}

@@ -21,10 +21,11 @@ type Client struct {
 	nickname string
 	authData map[string]any
 
-	mu      sync.Mutex // guards the following fields
-	nextID  uint32
-	pending map[uint32]chan *protocol.Response
-	room    *Room
+	mu       sync.Mutex // guards the following fields
+	nextID   uint32
+	pending  map[uint32]chan *protocol.Response
+	room     *Room
+	lastRoom string // the room to rejoin after a reconnect; "" after a leave for good
 
 	q eventQueue
 

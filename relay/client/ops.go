@@ -70,7 +70,39 @@ func (c *Client) join(ctx context.Context, op protocol.Op, p protocol.Params) (*
 // room's player TTL and may rejoin.
 func (c *Client) LeaveRoom(ctx context.Context, willComeBack bool) error {
 	_, err := c.call(ctx, protocol.OpLeaveRoom, protocol.Params{protocol.ParamWillComeBack: willComeBack})
+	if err == nil && !willComeBack {
+		c.mu.Lock()
+		c.lastRoom = ""
+		c.mu.Unlock()
+	}
 	return err
+}
+
+// ReconnectAndRejoin is for a client whose connection was lost (its handler got a
+// [DisconnectedEvent]) while in a room: it dials the relay again with the same options
+// and user id, and rejoins that room as the same actor, if the room's player TTL has
+// not run out. It returns the new client (the old one stays closed) and the room; the
+// room is nil if the client was in none. Brief path breaks need none of this: the
+// transport resumes the connection by itself.
+func (c *Client) ReconnectAndRejoin(ctx context.Context, address string) (*Client, *Room, error) {
+	c.Close()
+	c.mu.Lock()
+	name := c.lastRoom
+	c.mu.Unlock()
+	opts := c.opts
+	opts.UserID = c.userID // anonymous rejoin matches by user id
+	n, err := Dial(ctx, address, &opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if name == "" {
+		return n, nil, nil
+	}
+	r, err := n.RejoinRoom(ctx, name)
+	if err != nil {
+		return n, nil, err
+	}
+	return n, r, nil
 }
 
 // RaiseEvent sends a custom event (code 0 to 199) to the room and returns without

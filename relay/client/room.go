@@ -133,7 +133,7 @@ func (c *Client) applyResponse(r *protocol.Response) {
 	case protocol.OpCreateRoom, protocol.OpJoinRoom:
 		room := readRoom(r.Params)
 		c.mu.Lock()
-		c.room = room
+		c.room, c.lastRoom = room, room.Name
 		c.mu.Unlock()
 	case protocol.OpLeaveRoom:
 		c.mu.Lock()
