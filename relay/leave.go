@@ -42,12 +42,7 @@ func (r *room) leave(sess *session, a *actor, mayComeBack bool) {
 	if !inactive {
 		r.removeLocked(a)
 	}
-	if !r.opts.suppressEvents {
-		r.broadcastLocked(&protocol.Event{Code: protocol.EventLeave, Params: protocol.Params{
-			protocol.ParamActorNr: int64(a.nr), protocol.ParamIsInactive: inactive,
-			protocol.ParamActorList: r.actorListLocked(),
-		}}, nil)
-	}
+	r.announceLeaveLocked(a, inactive)
 	r.electMasterLocked()
 	closing := r.emptyCheckLocked()
 	r.mu.Unlock()
@@ -65,12 +60,18 @@ func (r *room) expire(a *actor, gen uint64) {
 	}
 	a.ttlTimer = nil
 	r.removeLocked(a)
-	if !r.opts.suppressEvents {
-		r.broadcastLocked(&protocol.Event{Code: protocol.EventLeave, Params: protocol.Params{
-			protocol.ParamActorNr: int64(a.nr), protocol.ParamIsInactive: false,
-			protocol.ParamActorList: r.actorListLocked(),
-		}}, nil)
+	r.announceLeaveLocked(a, false)
+}
+
+// announceLeaveLocked tells the active actors that a left (or became inactive).
+func (r *room) announceLeaveLocked(a *actor, inactive bool) {
+	if r.opts.suppressEvents {
+		return
 	}
+	r.broadcastLocked(&protocol.Event{Code: protocol.EventLeave, Params: protocol.Params{
+		protocol.ParamActorNr: int64(a.nr), protocol.ParamIsInactive: inactive,
+		protocol.ParamActorList: r.actorListLocked(),
+	}}, nil)
 }
 
 // removeLocked forgets an actor for good, with its cached events if the room cleans

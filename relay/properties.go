@@ -46,10 +46,7 @@ func (r *room) setProperties(a *actor, p protocol.Params) *protocol.Response {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if a.sess == nil || r.closed {
-		return fail(protocol.CodeNotInRoom, "not in the room")
-	}
-	if resp := r.rateLocked(); resp != nil {
+	if resp := r.broadcasterLocked(a); resp != nil {
 		return resp
 	}
 	current, limit := r.opts.props, r.s.cfg.MaxRoomPropertiesBytes
@@ -91,8 +88,12 @@ func (r *room) setProperties(a *actor, p protocol.Params) *protocol.Response {
 	return &protocol.Response{}
 }
 
-// rateLocked charges a broadcasting operation to the room's event rate.
-func (r *room) rateLocked() *protocol.Response {
+// broadcasterLocked checks that a is active in the room and charges the operation,
+// which will tell the whole room, to the room's event rate.
+func (r *room) broadcasterLocked(a *actor) *protocol.Response {
+	if a.sess == nil || r.closed {
+		return fail(protocol.CodeNotInRoom, "not in the room")
+	}
 	if r.rate.take(now(), 1) {
 		return nil
 	}
@@ -165,10 +166,7 @@ func (r *room) setMaster(a *actor, p protocol.Params) *protocol.Response {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if a.sess == nil || r.closed {
-		return fail(protocol.CodeNotInRoom, "not in the room")
-	}
-	if resp := r.rateLocked(); resp != nil {
+	if resp := r.broadcasterLocked(a); resp != nil {
 		return resp
 	}
 	if expected >= 0 && int64(r.master) != expected {

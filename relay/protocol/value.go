@@ -56,29 +56,11 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	case float32:
 		return binary.BigEndian.AppendUint64(append(b, tagFloat), math.Float64bits(float64(x))), nil
 	case []any:
-		b = binary.AppendUvarint(append(b, tagArray), uint64(len(x)))
-		for _, e := range x {
-			var err error
-			if b, err = appendValue(b, e, depth+1); err != nil {
-				return b, err
-			}
-		}
-		return b, nil
+		return appendArray(b, x, depth)
 	case []string:
-		b = binary.AppendUvarint(append(b, tagArray), uint64(len(x)))
-		for _, e := range x {
-			var err error
-			if b, err = appendValue(b, e, depth+1); err != nil {
-				return b, err
-			}
-		}
-		return b, nil
+		return appendArray(b, x, depth)
 	case []int:
-		b = binary.AppendUvarint(append(b, tagArray), uint64(len(x)))
-		for _, e := range x {
-			b = binary.AppendVarint(append(b, tagInt), int64(e))
-		}
-		return b, nil
+		return appendArray(b, x, depth)
 	case map[string]any:
 		return appendMap(b, x, depth)
 	}
@@ -86,6 +68,17 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 		return binary.AppendVarint(append(b, tagInt), i), nil
 	}
 	return b, fmt.Errorf("%w: %T", ErrUnsupportedType, v)
+}
+
+func appendArray[T any](b []byte, list []T, depth int) ([]byte, error) {
+	b = binary.AppendUvarint(append(b, tagArray), uint64(len(list)))
+	for _, e := range list {
+		var err error
+		if b, err = appendValue(b, e, depth+1); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
 }
 
 func appendMap(b []byte, m map[string]any, depth int) ([]byte, error) {
