@@ -92,6 +92,7 @@ func (r *room) join(sess *session, created bool, jp *joinParams) (resp *protocol
 		r.mu.Unlock()
 		return nil, true
 	}
+	numbered := r.nextActor
 	a, resp := r.admitLocked(sess, created, jp)
 	if resp != nil {
 		closing := created && len(r.actors) == 0 && r.emptyCheckLocked()
@@ -101,13 +102,21 @@ func (r *room) join(sess *session, created bool, jp *joinParams) (resp *protocol
 		}
 		return resp, false
 	}
-	defer r.mu.Unlock()
+	rejoin := r.nextActor == numbered // no new actor number: an inactive actor came back
 	sess.mu.Lock()
 	sess.actor = a
 	sess.mu.Unlock()
 	r.stopEmptyTimerLocked()
 	r.electMasterLocked()
-	r.welcomeLocked(a, created, jp)
+	if err := r.welcomeLocked(a, created, jp); err != nil {
+		closing := r.undoJoinLocked(sess, a, rejoin)
+		r.mu.Unlock()
+		if closing {
+			r.s.removeRoom(r)
+		}
+		return fail(protocol.CodeTooLarge, "the room's state does not fit in one message of this client's size ("+err.Error()+")"), false
+	}
+	defer r.mu.Unlock()
 	if !r.opts.suppressEvents {
 		r.broadcastLocked(&protocol.Event{Code: protocol.EventJoin, Params: protocol.Params{
 			protocol.ParamActorNr: int64(a.nr), protocol.ParamActors: []any{r.infoLocked(a)},
@@ -211,8 +220,27 @@ func (r *room) reactivateLocked(a *actor, sess *session) (*actor, *protocol.Resp
 	return a, nil
 }
 
-// welcomeLocked answers the joiner: the room's state, then the cached events.
-func (r *room) welcomeLocked(a *actor, created bool, jp *joinParams) {
+// undoJoinLocked takes back a join whose response could not be sent: nobody has been
+// told of it. It reports whether the room must close.
+func (r *room) undoJoinLocked(sess *session, a *actor, rejoin bool) bool {
+	sess.mu.Lock()
+	sess.actor = nil
+	sess.mu.Unlock()
+	a.sess = nil
+	if rejoin && r.opts.playerTTL > 0 {
+		a.ttlGen++
+		gen := a.ttlGen
+		a.ttlTimer = r.s.afterFunc(r.opts.playerTTL, func() { r.expire(a, gen) })
+	} else if !rejoin {
+		r.removeLocked(a)
+	}
+	r.electMasterLocked()
+	return r.emptyCheckLocked()
+}
+
+// welcomeLocked answers the joiner: the room's state, then the cached events. It
+// fails if the response is too large for the joiner's connection.
+func (r *room) welcomeLocked(a *actor, created bool, jp *joinParams) error {
 	actors := make([]any, len(r.actors))
 	for i, x := range r.actors {
 		actors[i] = r.infoLocked(x)
@@ -223,11 +251,18 @@ func (r *room) welcomeLocked(a *actor, created bool, jp *joinParams) {
 		protocol.ParamCreated: created, protocol.ParamCacheSliceIndex: r.slice,
 	}
 	r.opts.params(p)
-	respond(a.sess.conn, &protocol.Response{Op: jp.op, ID: jp.id, Params: p})
+	b, err := protocol.AppendResponse(nil, &protocol.Response{Op: jp.op, ID: jp.id, Params: p})
+	if err != nil {
+		return err
+	}
+	if err := sendReliable(a.sess.conn, 0, b); err != nil {
+		return err
+	}
 	for i := range r.cache {
 		ev := &r.cache[i]
 		if ev.slice >= jp.slice && (ev.sender == 0 || ev.sender != a.nr) {
 			sendReliable(a.sess.conn, 0, ev.msg)
 		}
 	}
+	return nil
 }

@@ -2,6 +2,7 @@ package relay_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/bosonrt/boson/relay/auth"
 	"github.com/bosonrt/boson/relay/client"
 	"github.com/bosonrt/boson/relay/protocol"
+	"github.com/bosonrt/boson/transport"
 )
 
 func TestCreateJoinAndLeaveARoom(t *testing.T) {
@@ -260,5 +262,28 @@ func TestReconnectAndRejoinAfterTheConnectionIsLost(t *testing.T) {
 	}
 	if j := next[*client.JoinEvent](host); j.Actor.Nr != 2 {
 		t.Fatalf("host saw actor %d come back, want 2", j.Actor.Nr)
+	}
+}
+
+func TestAJoinTooLargeForTheJoinersMessageSizeFailsCleanly(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	host := connect(t, s, "host")
+	big := map[string]any{"map": strings.Repeat("m", 3000)}
+	mustRoom(t)(host.CreateRoom(ctx, "r", &client.RoomOptions{Properties: big}, nil))
+	small, err := tryConnect(t, s, &client.Options{AppID: "game", AppVersion: "1", Nickname: "small",
+		Auth: client.Auth{Type: auth.None}, Transport: transport.DialConfig{Config: transport.Config{MaxMessageSize: 2048}}})
+	must(t, err)
+	_, err = small.JoinRoom(ctx, "r", nil)
+	wantCode(t, err, protocol.CodeTooLarge)
+	if small.Room() != nil {
+		t.Fatal("the refused joiner thinks it is in the room")
+	}
+	mustRoom(t)(connect(t, s, "next").JoinRoom(ctx, "r", nil))
+	if j := next[*client.JoinEvent](host); j.Actor.Nickname != "next" {
+		t.Fatalf("host saw %q join, want only next", j.Actor.Nickname)
+	}
+	if got := roomsNamed(s, "r"); len(got) != 1 || got[0].Players != 2 {
+		t.Fatalf("room after the refused join: %+v, want host and next", got)
 	}
 }
