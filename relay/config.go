@@ -61,6 +61,9 @@ type Config struct {
 	// MaxCachedEvents: a joiner gets the whole cache at once, so it must fit in half the
 	// transport's SendQueueBytes (512 KiB by default), or Listen fails. If zero, 256 KiB.
 	MaxCachedBytes int
+	// TURN, if set, lets room members get credentials for these TURN servers (direct
+	// mode). If nil, TURNCredentials is refused.
+	TURN *TURNConfig
 	// MaxEmptyRoomTTL caps the empty-room TTL a client may ask for. If zero, 5m.
 	MaxEmptyRoomTTL time.Duration
 	// Logger receives the relay's logs. If nil, logs are discarded.
@@ -95,6 +98,14 @@ func (c *Config) withDefaults() {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	c.AppIDs = slices.Clone(c.AppIDs)
+	if c.TURN != nil {
+		t := *c.TURN
+		t.URLs, t.Secret = slices.Clone(t.URLs), slices.Clone(t.Secret)
+		if t.TTL == 0 {
+			t.TTL = 10 * time.Minute
+		}
+		c.TURN = &t
+	}
 }
 
 func (c *Config) validate() error {
@@ -113,6 +124,9 @@ func (c *Config) validate() error {
 	}
 	if c.AuthTimeout < 0 || c.AbuseGrace < 0 || c.MaxEmptyRoomTTL < 0 {
 		return fmt.Errorf("%w: negative duration", ErrBadConfig)
+	}
+	if c.TURN != nil && (len(c.TURN.Secret) < 16 || c.TURN.TTL < 0) {
+		return fmt.Errorf("%w: TURN needs a secret of at least 16 bytes and a positive TTL", ErrBadConfig)
 	}
 	maxMsg := cmp.Or(c.Transport.MaxMessageSize, 64<<10)
 	if need := c.MaxRoomPropertiesBytes + c.MaxPlayers*c.MaxActorPropertiesBytes + 4096; need > maxMsg {

@@ -214,6 +214,10 @@ func (sess *session) dispatch(r *protocol.Request) *protocol.Response {
 		return sess.inRoom(func(rm *room, a *actor) *protocol.Response { return rm.changeGroups(a, r.Params) })
 	case protocol.OpSetMasterClient:
 		return sess.inRoom(func(rm *room, a *actor) *protocol.Response { return rm.setMaster(a, r.Params) })
+	case protocol.OpSignal:
+		return sess.inRoom(func(rm *room, a *actor) *protocol.Response { return rm.signal(a, r.Params) })
+	case protocol.OpTURNCredentials:
+		return sess.turnCredentials()
 	}
 	return fail(protocol.CodeInvalidOperation, "unknown operation "+r.Op.String())
 }

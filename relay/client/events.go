@@ -53,6 +53,13 @@ type CacheSliceChangedEvent struct{ Index int }
 // A DisconnectedEvent is the last event: the connection closed, for Err.
 type DisconnectedEvent struct{ Err error }
 
+// A SignalEvent is a WebRTC signalling message (offer, answer, candidate) another
+// actor of the room sent this client with [Client.Signal].
+type SignalEvent struct {
+	Sender int
+	Data   map[string]any
+}
+
 func (*CustomEvent) isEvent()              {}
 func (*JoinEvent) isEvent()                {}
 func (*LeaveEvent) isEvent()               {}
@@ -61,3 +68,4 @@ func (*MasterClientChangedEvent) isEvent() {}
 func (*ErrorInfoEvent) isEvent()           {}
 func (*CacheSliceChangedEvent) isEvent()   {}
 func (*DisconnectedEvent) isEvent()        {}
+func (*SignalEvent) isEvent()              {}

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/bosonrt/boson/relay/protocol"
 )
@@ -236,4 +237,36 @@ func groupList(g []uint8) []any {
 		out[i] = int64(v)
 	}
 	return out
+}
+
+// Signal sends a WebRTC signalling message to another active actor of the room, who
+// gets it as a [SignalEvent]. The relay refuses actors outside the room.
+func (c *Client) Signal(ctx context.Context, actor int, data map[string]any) error {
+	_, err := c.call(ctx, protocol.OpSignal, protocol.Params{
+		protocol.ParamTargetActor: int64(actor), protocol.ParamData: data,
+	})
+	return err
+}
+
+// TURNCredentials are short-lived credentials for the relay's TURN servers.
+type TURNCredentials struct {
+	URLs               []string
+	Username, Password string
+	Expires            time.Time
+}
+
+// TURNCredentials asks the relay for TURN credentials; only room members get them.
+func (c *Client) TURNCredentials(ctx context.Context) (*TURNCredentials, error) {
+	resp, err := c.call(ctx, protocol.OpTURNCredentials, nil)
+	if err != nil {
+		return nil, err
+	}
+	p := resp.Params
+	tc := &TURNCredentials{}
+	tc.URLs, _ = p.Strings(protocol.ParamTURNURLs)
+	tc.Username, _ = p.Str(protocol.ParamTURNUsername, "")
+	tc.Password, _ = p.Str(protocol.ParamTURNPassword, "")
+	ttl, _ := p.Int(protocol.ParamTURNTTL, 0)
+	tc.Expires = time.Now().Add(time.Duration(ttl) * time.Second)
+	return tc, nil
 }

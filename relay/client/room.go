@@ -196,6 +196,10 @@ func (c *Client) applyEventLocked(code protocol.EventCode, p protocol.Params) Ev
 		code, _ := p.Int(protocol.ParamErrorCode, 0)
 		msg, _ := p.Str(protocol.ParamMessage, "")
 		return &ErrorInfoEvent{Code: protocol.Code(code), Message: msg}
+	case protocol.EventSignal:
+		from, _ := p.Int(protocol.ParamSenderActor, 0)
+		data, _ := p.Map(protocol.ParamData)
+		return &SignalEvent{Sender: int(from), Data: data}
 	case protocol.EventCacheSliceChanged:
 		i, _ := p.Int(protocol.ParamCacheSliceIndex, 0)
 		if r != nil {

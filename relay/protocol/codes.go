@@ -23,12 +23,15 @@ const (
 	OpSetProperties   Op = 6
 	OpChangeGroups    Op = 7
 	OpSetMasterClient Op = 8
+	OpSignal          Op = 9  // relay WebRTC signalling to another actor of the room
+	OpTURNCredentials Op = 10 // get short-lived TURN credentials (room members only)
 )
 
 var opNames = map[Op]string{
 	OpAuthenticate: "Authenticate", OpCreateRoom: "CreateRoom", OpJoinRoom: "JoinRoom",
 	OpLeaveRoom: "LeaveRoom", OpRaiseEvent: "RaiseEvent", OpSetProperties: "SetProperties",
 	OpChangeGroups: "ChangeGroups", OpSetMasterClient: "SetMasterClient",
+	OpSignal: "Signal", OpTURNCredentials: "TURNCredentials",
 }
 
 // String returns the operation's name, such as "JoinRoom".
@@ -50,12 +53,13 @@ const (
 	EventErrorInfo           EventCode = 251 // an error not tied to a request
 	EventCacheSliceChanged   EventCode = 250 // the room's event cache slice changed
 	EventMasterClientChanged EventCode = 249 // the master client changed
+	EventSignal              EventCode = 248 // WebRTC signalling from another actor
 )
 
 var eventNames = map[EventCode]string{
 	EventJoin: "Join", EventLeave: "Leave", EventPropertiesChanged: "PropertiesChanged",
 	EventErrorInfo: "ErrorInfo", EventCacheSliceChanged: "CacheSliceChanged",
-	EventMasterClientChanged: "MasterClientChanged",
+	EventMasterClientChanged: "MasterClientChanged", EventSignal: "Signal",
 }
 
 // String returns the event's name, such as "Join".
@@ -126,6 +130,10 @@ const (
 	ParamPreviousMaster    Param = 60 // int
 	ParamCreated           Param = 61 // bool
 	ParamExpectedMaster    Param = 62 // int
+	ParamTURNUsername      Param = 63 // string
+	ParamTURNPassword      Param = 64 // string
+	ParamTURNTTL           Param = 65 // int, seconds
+	ParamTURNURLs          Param = 66 // array of strings
 )
 
 // String returns "param N".
