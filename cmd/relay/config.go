@@ -53,6 +53,12 @@ type Config struct {
 	MessageRate    int // -message-rate: messages per second per client; 0 is the relay's default
 	MaxRoomsPerApp int // -max-rooms-per-app: 0 is the relay's default
 	MaxPlayers     int // -max-players: actors per room; 0 is the relay's default
+
+	TURNListen  string   // -turn-listen: UDP address of the built-in STUN/TURN; empty disables it
+	TURNRelayIP string   // -turn-relay-ip: address in relayed candidates; empty picks one
+	TURNPorts   string   // -turn-ports: relay port range
+	TURNURLs    []string // -turn-urls: TURN/STUN URLs given to clients (external servers, or override)
+	TURNSecret  string   // -turn-secret: REST credential secret shared with external TURN servers
 }
 
 // flagSet declares every setting of c as a flag, with its default.
@@ -79,6 +85,11 @@ func (c *Config) flagSet(stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.MessageRate, "message-rate", 0, "messages per second one client may send (0: 5000)")
 	fs.IntVar(&c.MaxRoomsPerApp, "max-rooms-per-app", 0, "rooms one app id may have (0: 10000)")
 	fs.IntVar(&c.MaxPlayers, "max-players", 0, "actors per room, and the limit of rooms without one (0: 64)")
+	fs.StringVar(&c.TURNListen, "turn-listen", ":3478", "UDP `address` of the built-in STUN/TURN service (empty: none)")
+	fs.StringVar(&c.TURNRelayIP, "turn-relay-ip", "", "public `IP` of relayed TURN candidates (empty: the listen IP or the first global one)")
+	fs.StringVar(&c.TURNPorts, "turn-ports", "50000-50999", "UDP port `range` for TURN relays")
+	fs.Var((*listValue)(&c.TURNURLs), "turn-urls", "comma-separated TURN/STUN `URLs` for clients (default: the built-in service)")
+	fs.StringVar(&c.TURNSecret, "turn-secret", "", "`secret` for TURN credentials, shared with external TURN servers (default: derived from the relay's secret)")
 	return fs
 }
 

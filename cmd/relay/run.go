@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/bosonrt/boson/crypto/handshake"
+	"github.com/bosonrt/boson/directmode/turnserver"
 	"github.com/bosonrt/boson/relay"
 )
 
@@ -34,14 +36,23 @@ func (c *Config) Run(ctx context.Context, stdout io.Writer, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
-	srv, err := relay.ListenUDP(c.Listen, c.relayConfig(id, log))
+	turnSrv, turnCfg, err := c.startTURN(id, log)
 	if err != nil {
 		return err
 	}
+	rc := c.relayConfig(id, log)
+	rc.TURN = turnCfg
+	srv, err := relay.ListenUDP(c.Listen, rc)
+	if err != nil {
+		closeTURN(turnSrv)
+		return err
+	}
+	defer closeTURN(turnSrv)
 	var ln net.Listener
 	if c.HTTP != "" {
 		if ln, err = net.Listen("tcp", c.HTTP); err != nil {
 			srv.Close()
+			closeTURN(turnSrv)
 			return fmt.Errorf("http: %w", err)
 		}
 	}
@@ -51,11 +62,20 @@ func (c *Config) Run(ctx context.Context, stdout io.Writer, log *slog.Logger) er
 	if created {
 		log.Info("created a new relay identity", "dir", dir)
 	}
+	if turnCfg != nil { // before the banner, whose data dir line comes last
+		fmt.Fprintf(stdout, "turn %s\n", strings.Join(turnCfg.URLs, " "))
+	}
 	c.printBanner(stdout, srv, ln, dir)
 	c.warn(log)
 
 	<-ctx.Done()
 	return c.stop(srv, web, webDone, log)
+}
+
+func closeTURN(s *turnserver.Server) {
+	if s != nil {
+		s.Close()
+	}
 }
 
 // stop drains the relay and then stops the HTTP server.

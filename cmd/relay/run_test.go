@@ -47,7 +47,8 @@ func TestRelayStartsPrintsItsFingerprintAndServes(t *testing.T) {
 // banner is what the relay prints when it starts.
 type banner struct {
 	udp, http, fingerprint, dataDir string
-	warned                          bool // the unencrypted-mode warning
+	turn                            []string // the TURN/STUN URLs clients get
+	warned                          bool     // the unencrypted-mode warning
 }
 
 // readBanner reads the start lines, up to the data directory's, which is the last.
@@ -61,6 +62,9 @@ func readBanner(t *testing.T, lines *bufio.Scanner) banner {
 		}
 		if a, ok := strings.CutPrefix(line, "http on "); ok {
 			b.http, _, _ = strings.Cut(a, " ")
+		}
+		if u, ok := strings.CutPrefix(line, "turn "); ok {
+			b.turn = strings.Fields(u)
 		}
 		if f, ok := strings.CutPrefix(line, "fingerprint "); ok {
 			b.fingerprint = f
@@ -116,7 +120,7 @@ func startRelayCmd(t *testing.T, dir string, extra ...string) (banner, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out, outW := io.Pipe()
 	done := make(chan error, 1)
-	args := append([]string{"-listen", "127.0.0.1:0", "-http", "127.0.0.1:0", "-data-dir", dir}, extra...)
+	args := append([]string{"-listen", "127.0.0.1:0", "-http", "127.0.0.1:0", "-turn-listen", "127.0.0.1:0", "-data-dir", dir}, extra...)
 	go func() {
 		done <- run(ctx, args, noEnv, outW, io.Discard)
 		outW.Close()
@@ -142,7 +146,7 @@ func TestRelayRejectsBadFlags(t *testing.T) {
 		{"-listen"}, {"-log-level", "loud"}, {"stray"}, {"-listen", "not an address"},
 		{"-http", "not an address"}, {"-workers", "many"}, {"-config", dir + "/missing.json"},
 	} {
-		args = append([]string{"-data-dir", dir, "-listen", "127.0.0.1:0", "-http", "127.0.0.1:0"}, args...)
+		args = append([]string{"-data-dir", dir, "-listen", "127.0.0.1:0", "-http", "127.0.0.1:0", "-turn-listen", "127.0.0.1:0"}, args...)
 		if err := run(context.Background(), args, noEnv, io.Discard, io.Discard); err == nil {
 			t.Errorf("run %q: got nil error", args)
 		}
