@@ -16,15 +16,11 @@ func (sess *session) createRoom(id uint32, p protocol.Params) *protocol.Response
 	if err != nil {
 		return badParam(err)
 	}
-	name, err := p.Str(protocol.ParamRoomName, "")
-	if err != nil {
-		return badParam(err)
-	}
-	if name == "" {
-		name = randomID()
+	if jp.name == "" {
+		jp.name = randomID()
 	}
 	jp.op, jp.id, jp.mode = protocol.OpCreateRoom, id, protocol.JoinOrCreate
-	return sess.enter(name, opts, true, jp)
+	return sess.enter(opts, true, jp)
 }
 
 // joinRoom joins a room by name; with JoinOrCreate it creates the room if needed.
@@ -33,11 +29,7 @@ func (sess *session) joinRoom(id uint32, p protocol.Params) *protocol.Response {
 	if err != nil {
 		return badParam(err)
 	}
-	name, err := p.Str(protocol.ParamRoomName, "")
-	if err != nil {
-		return badParam(err)
-	}
-	if name == "" {
+	if jp.name == "" {
 		return fail(protocol.CodeInvalidRequest, "a room name is required")
 	}
 	var opts *roomOptions
@@ -47,12 +39,13 @@ func (sess *session) joinRoom(id uint32, p protocol.Params) *protocol.Response {
 		}
 	}
 	jp.op, jp.id = protocol.OpJoinRoom, id
-	return sess.enter(name, opts, false, jp)
+	return sess.enter(opts, false, jp)
 }
 
 // enter finds (or creates) the room and joins it. A nil response means the join
 // answered the client itself (so that the response precedes the cached events).
-func (sess *session) enter(name string, opts *roomOptions, mustCreate bool, jp *joinParams) *protocol.Response {
+func (sess *session) enter(opts *roomOptions, mustCreate bool, jp *joinParams) *protocol.Response {
+	name := jp.name
 	if len(name) > 128 {
 		return fail(protocol.CodeInvalidRequest, "room names are at most 128 bytes")
 	}

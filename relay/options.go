@@ -102,6 +102,7 @@ func stringsAny(s []string) []any {
 
 // joinParams are what a joiner brings along.
 type joinParams struct {
+	name          string
 	op            protocol.Op
 	id            uint32
 	mode          protocol.JoinMode
@@ -112,8 +113,9 @@ type joinParams struct {
 
 func readJoinParams(p protocol.Params) (*joinParams, error) {
 	jp := &joinParams{}
-	var errs [4]error
+	var errs [5]error
 	var mode int64
+	jp.name, errs[4] = p.Str(protocol.ParamRoomName, "")
 	mode, errs[0] = p.IntIn(protocol.ParamJoinMode, 0, 0, int64(protocol.RejoinOnly))
 	jp.props, errs[1] = p.Map(protocol.ParamPlayerProperties)
 	jp.expectedUsers, errs[2] = p.Strings(protocol.ParamExpectedUsers)

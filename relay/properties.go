@@ -3,6 +3,7 @@ package relay
 import (
 	"errors"
 	"maps"
+	"slices"
 
 	"github.com/bosonrt/boson/relay/protocol"
 )
@@ -193,7 +194,7 @@ func (r *room) changeGroups(a *actor, p protocol.Params) *protocol.Response {
 	if err := errors.Join(err1, err2); err != nil {
 		return badParam(err)
 	}
-	for _, g := range append(slicesClone(remove), add...) {
+	for _, g := range slices.Concat(remove, add) {
 		if g < 0 || g > 255 {
 			return fail(protocol.CodeInvalidRequest, "interest groups are 0 to 255, not "+itoa64(g))
 		}
@@ -231,5 +232,3 @@ func applyGroups(set [4]uint64, list []int64, on bool) [4]uint64 {
 	}
 	return set
 }
-
-func slicesClone(s []int64) []int64 { return append([]int64(nil), s...) }
