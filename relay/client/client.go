@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 
@@ -59,7 +61,7 @@ func Dial(ctx context.Context, address string, opts *Options) (*Client, error) {
 	if dc.Logger == nil {
 		dc.Logger = c.log
 	}
-	conn, err := transport.Dial(ctx, address, &dc)
+	conn, err := dialTransport(ctx, address, c.opts.PacketConn, &dc)
 	if err != nil {
 		return nil, err
 	}
@@ -73,6 +75,17 @@ func Dial(ctx context.Context, address string, opts *Options) (*Client, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+func dialTransport(ctx context.Context, address string, pc net.PacketConn, dc *transport.DialConfig) (*transport.Conn, error) {
+	if pc == nil {
+		return transport.Dial(ctx, address, dc)
+	}
+	raddr, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return nil, fmt.Errorf("client: with a PacketConn the address must be an IP:port: %w", err)
+	}
+	return transport.DialPacketConn(ctx, pc, net.UDPAddrFromAddrPort(raddr), dc)
 }
 
 func (c *Client) setup() error {

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/bosonrt/boson/crypto/handshake"
@@ -43,6 +44,10 @@ type Options struct {
 	// MaxQueuedEvents bounds the events waiting for the Handler; when it is full the
 	// oldest unreliable custom event is dropped, else the oldest event. If zero, 65536.
 	MaxQueuedEvents int
+	// PacketConn, if set, carries the connection instead of a new UDP socket (e.g. a
+	// pion vnet socket in tests). The caller keeps owning it; Close does not close it.
+	// The address given to Dial must then be an IP:port.
+	PacketConn net.PacketConn
 	// Transport tunes the connection (MTU, timeouts, verification by CA). Its Channels
 	// and Handler are set by the client.
 	Transport transport.DialConfig
