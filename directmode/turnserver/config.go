@@ -8,6 +8,8 @@ import (
 	"net"
 	"slices"
 	"time"
+
+	"github.com/pion/transport/v4"
 )
 
 // Defaults applied by [Listen] to zero-valued [Config] fields.
@@ -16,7 +18,7 @@ const (
 	DefaultRealm                 = "boson"
 	DefaultMinPort               = 50000
 	DefaultMaxPort               = 50999
-	DefaultMaxAllocationsPerUser = 4
+	DefaultMaxAllocationsPerUser = 16
 	DefaultMaxAllocations        = 10000
 	DefaultAllocationLifetime    = 10 * time.Minute
 
@@ -49,6 +51,10 @@ type Config struct {
 	// IPv6 get IPv4 relays unless they explicitly ask for IPv6, which is refused.
 	RelayIP net.IP
 
+	// Net is the network relay sockets are opened on (e.g. a pion vnet in tests). If
+	// nil, the host's.
+	Net transport.Net
+
 	// RelayBind is the IP address relay sockets bind to, of the same family as RelayIP. If
 	// empty, the listening IP when it is specific, else "0.0.0.0" (or "::" for an IPv6 RelayIP).
 	RelayBind string
@@ -58,7 +64,8 @@ type Config struct {
 	MinPort, MaxPort int
 
 	// MaxAllocationsPerUser caps the live allocations of one user (the part of the REST
-	// username after the expiry). If zero, 4.
+	// username after the expiry). If zero, 16: a direct-mode client
+	// holds one allocation per link, so a full mesh of 17 players fits.
 	MaxAllocationsPerUser int
 
 	// MaxAllocations caps the live allocations of the whole server. If zero, 10000.

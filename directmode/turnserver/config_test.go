@@ -57,7 +57,7 @@ func TestConfigValidate(t *testing.T) {
 func TestConfigDefaults(t *testing.T) {
 	in := Config{Secret: []byte("0123456789abcdef")}
 	c := in.withDefaults(net.IPv4(127, 0, 0, 1))
-	if c.Realm != "boson" || c.MinPort != 50000 || c.MaxPort != 50999 || c.MaxAllocationsPerUser != 4 ||
+	if c.Realm != "boson" || c.MinPort != 50000 || c.MaxPort != 50999 || c.MaxAllocationsPerUser != 16 ||
 		c.MaxAllocations != 10000 || c.AllocationLifetime != 10*time.Minute || c.Logger == nil {
 		t.Fatalf("defaults: got %+v", c)
 	}

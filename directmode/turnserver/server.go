@@ -98,6 +98,7 @@ func (s *Server) turnConfig() turn.ServerConfig {
 		MinPort:      uint16(c.MinPort),
 		MaxPort:      uint16(c.MaxPort),
 		MaxRetries:   min(2*size, 64), // random picks before giving up on a busy range
+		Net:          c.Net,
 	}}
 	return turn.ServerConfig{
 		PacketConnConfigs: []turn.PacketConnConfig{{
