@@ -31,6 +31,7 @@ func parseJoin(words []string) (*joinCommand, error) {
 		fs.BoolVar(&jc.room.Hidden, "hidden", false, "not listed in lobbies")
 		fs.Var((*ttlValue)(&jc.room.PlayerTTL), "ttl", "how long a player who left may rejoin (forever: no limit)")
 		fs.DurationVar(&jc.room.EmptyRoomTTL, "empty-ttl", 0, "how long the room outlives its last player")
+		fs.Var((*directModeValue)(&jc.room.DirectMode), "direct", "direct mode: none, all-to-others, master-to-others, all-to-all, master-to-all")
 	case "join", "rejoin":
 	default:
 		return nil, fmt.Errorf("unknown command %q (want create, join or join-or-create)", jc.mode)

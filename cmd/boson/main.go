@@ -6,19 +6,35 @@
 //
 //	boson -relay 127.0.0.1:7350 -fingerprint sha256:... -app myapp [-app-version v]
 //	      [-user id] [-nick name] [-auth-type none|custom|steam|...] [-auth-params q]
-//	      [-auth-data s] [-json] [-timeout 10s] <command> [args]
+//	      [-auth-data s] [-json] [-timeout 10s] [-direct-loopback] <command> [args]
 //
 // Commands:
 //
-//	create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s]
+//	create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s] [-direct mode]
 //	join <room>
-//	join-or-create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s]
+//	join-or-create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s] [-direct mode]
+//	direct-check <room> [-peers 2] [-direct all-to-others] [-messages 20] [-wait 30s]
 //
-// Each joins the room and stays in it until SIGINT or the end of standard input,
+// -direct sets the room's direct mode (none, all-to-others, master-to-others,
+// all-to-all, master-to-all): the players then open WebRTC links to each other (see
+// package directmode), signalled through the relay and helped by its STUN/TURN.
+//
+// direct-check answers "can the players of this room reach each other directly?": it
+// joins (or creates) the room, waits for -peers players, sends -messages messages on
+// each data channel of each link and counts what arrives, then prints one line per
+// player and exits with status 0 if every link came up and carried the messages:
+//
+//	direct-check actor=2 result=direct local=host remote=prflx setup=1230ms sent=20 reliable=20 unreliable=20 done=true
+//
+// (result is direct, relayed through TURN, or failed). The NAT-traversal harness in
+// testdata/natlab runs it on both sides of two NATs.
+//
+// Each of create, join and join-or-create joins the room and stays in it until SIGINT or the end of standard input,
 // printing the events. While it runs, each line of standard input is a command:
 //
 //	raise <code> <text> [-unreliable] [-channel N] [-cache add|global|remove] [-to 1,2]
 //	      [-receivers others|all|master] [-group N]
+//	send-direct <text> [-to 1,2] [-unreliable] [-no-relay]
 //	set-room k=v ... [-expect k=v]
 //	set-player k=v ... [-actor N] [-expect k=v]
 //	master N [-expect M]
@@ -42,6 +58,10 @@
 //	cache-slice 3
 //	left room=lobby
 //	disconnected: <reason>
+//	direct up actor=2 via=host/prflx relayed=false setup=1.23s
+//	direct failed actor=2: <reason>
+//	direct closed actor=2
+//	direct-message from=2 reliable=true relay=false data="hello"
 //
 // With -json each line is a JSON object with a "type" field instead. Errors go to
 // standard error as "error: ...". A failed connection or join, or a disconnection by

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bosonrt/boson/crypto/handshake"
+	"github.com/bosonrt/boson/directmode"
 	"github.com/bosonrt/boson/relay/auth"
 	"github.com/bosonrt/boson/relay/client"
 )
@@ -32,14 +33,17 @@ type Config struct {
 	Auth        client.Auth
 	JSON        bool          // print events as JSON objects
 	Timeout     time.Duration // bounds connecting and each request
+	// DirectLoopback lets direct links use loopback addresses (players on one machine).
+	DirectLoopback bool
 }
 
 const usage = `usage: boson -relay host:port -fingerprint sha256:... -app id [flags] <command> [args]
 
 commands:
-  create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s]
+  create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s] [-direct mode]
   join <room>
-  join-or-create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s]
+  join-or-create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s] [-direct mode]
+  direct-check <room> [-peers 2] [-direct all-to-others] [-messages 20] [-wait 30s]
 
 Then each line of standard input is a command (type "help"), until "quit", the end
 of standard input or SIGINT.
@@ -69,6 +73,7 @@ func parseConfig(args []string, stderr io.Writer) (*Config, []string, error) {
 	fs.StringVar(&authData, "auth-data", "", "auth `data`, sent to the webhook as a POST body")
 	fs.BoolVar(&c.JSON, "json", false, "print one JSON object per event")
 	fs.DurationVar(&c.Timeout, "timeout", 10*time.Second, "bound on connecting and on each request")
+	fs.BoolVar(&c.DirectLoopback, "direct-loopback", false, "let direct links use loopback addresses (players on one machine)")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
@@ -116,6 +121,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "error:", err)
 		return exitUsage
 	}
+	if cmd[0] == "direct-check" {
+		dc, err := parseDirectCheck(cmd)
+		if err != nil {
+			fmt.Fprintln(stderr, "error:", err)
+			return exitUsage
+		}
+		return cfg.RunDirectCheck(ctx, dc, newPrinter(stdout, cfg.JSON), stderr)
+	}
 	jc, err := parseJoin(cmd)
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
@@ -134,16 +147,13 @@ func (c *Config) Run(ctx context.Context, jc *joinCommand, stdin io.Reader, out 
 	s := &session{cfg: c, out: out, stderr: stderr, gone: make(chan struct{})}
 	s.quiet.Store(true) // until joined: a failure is reported once, as an error
 	dctx, cancel := context.WithTimeout(ctx, c.Timeout)
-	cl, err := client.Dial(dctx, c.Relay, &client.Options{
-		AppID: c.AppID, AppVersion: c.AppVersion, UserID: c.UserID, Nickname: c.Nickname,
-		Auth: c.Auth, Fingerprints: []handshake.Fingerprint{c.Fingerprint}, Handler: s.handle,
-	})
+	m, err := directmode.Dial(dctx, c.Relay, c.clientOptions(s.handle), c.meshConfig(out.directEvent))
 	cancel()
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return exitError
 	}
-	s.c = cl
+	s.m, s.c = m, m.Client()
 	defer s.close()
 	if err := s.join(ctx, jc); err != nil {
 		fmt.Fprintln(stderr, "error:", err)
@@ -152,6 +162,19 @@ func (c *Config) Run(ctx context.Context, jc *joinCommand, stdin io.Reader, out 
 	stop := make(chan struct{})
 	defer close(stop)
 	return s.loop(ctx, readLines(stdin, stop))
+}
+
+// clientOptions are the client's options, with handler for its events.
+func (c *Config) clientOptions(handler func(client.Event)) *client.Options {
+	return &client.Options{
+		AppID: c.AppID, AppVersion: c.AppVersion, UserID: c.UserID, Nickname: c.Nickname,
+		Auth: c.Auth, Fingerprints: []handshake.Fingerprint{c.Fingerprint}, Handler: handler,
+	}
+}
+
+// meshConfig is the direct-mode configuration, with handler for its events.
+func (c *Config) meshConfig(handler func(directmode.Event)) *directmode.Config {
+	return &directmode.Config{Handler: handler, IncludeLoopback: c.DirectLoopback}
 }
 
 // readLines sends the lines of r on the returned channel, which is closed at the end

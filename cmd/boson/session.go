@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bosonrt/boson/directmode"
 	"github.com/bosonrt/boson/relay/client"
 )
 
@@ -21,6 +22,7 @@ var errNotInRoom = errors.New("not in a room")
 type session struct {
 	cfg    *Config
 	c      *client.Client
+	m      *directmode.Mesh // the direct links, in rooms with direct mode
 	out    *printer
 	stderr io.Writer
 	gone   chan struct{} // closed when the connection is gone
@@ -49,7 +51,7 @@ func (s *session) close() {
 		s.c.LeaveRoom(ctx, false) // best effort: the relay handles a close the same way
 		cancel()
 	}
-	s.c.Close()
+	s.m.Close() // closes the client too
 }
 
 // loop runs the commands read from lines until ctx ends, lines ends, the user quits
@@ -86,6 +88,7 @@ var commands = map[string]command{
 	"join":           (*session).joinCmd,
 	"join-or-create": (*session).joinCmd,
 	"rejoin":         (*session).joinCmd,
+	"send-direct":    (*session).sendDirect,
 }
 
 const help = `commands:
@@ -95,10 +98,11 @@ const help = `commands:
   set-player k=v ... [-actor N] [-expect k=v]
   master N [-expect M]
   groups [-add 1,2] [-remove 3|all]
+  send-direct <text> [-to 1,2] [-unreliable] [-no-relay]
   leave [-come-back]
-  create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s]
+  create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s] [-direct mode]
   join <room>
-  join-or-create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s]
+  join-or-create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s] [-direct mode]
   rejoin <room>
   quit
 `
@@ -158,5 +162,6 @@ func (s *session) join(ctx context.Context, jc *joinCommand) error {
 	if r != nil {
 		s.out.joined(r)
 	}
+	s.m.Sync()
 	return nil
 }
