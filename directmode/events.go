@@ -15,8 +15,11 @@ type EstablishedEvent struct {
 	Local, Remote string
 	// Relayed says the link goes through a TURN server (a "relay" candidate).
 	Relayed bool
-	// SetupTime is the time from the link's creation (or its ICE restart) until now.
+	// SetupTime is the time from the link's creation (or its latest ICE restart)
+	// until now.
 	SetupTime time.Duration
+	// Restarts counts the ICE restarts this link has been through.
+	Restarts int
 }
 
 // A FailedEvent says the link to a player is not working: it did not come up in time

@@ -61,6 +61,7 @@ func (m *Mesh) acceptOffer(from int, l *link, s *Signal) {
 		}
 	} else {
 		l.started = time.Now() // an ICE restart
+		l.restarts++
 	}
 	if err := l.answer(s.SDP); err != nil {
 		m.log.Warn("directmode: cannot answer offer", "actor", from, "err", err)

@@ -41,6 +41,7 @@ type link struct {
 	iceFailed    bool
 	restartAt    time.Time // when the offerer may restart ICE next
 	restartDelay time.Duration
+	restarts     int // ICE restarts made (offerer) or answered (answerer)
 	pending      []webrtc.ICECandidateInit // candidates that arrived before the remote description
 
 	// Shared with SendDirect and the read loops.
@@ -297,7 +298,7 @@ func (l *link) checkUp() {
 	}
 	l.established, l.reported, l.restartDelay = true, false, l.m.cfg.FailedTimeout
 	l.up.Store(true)
-	e := &EstablishedEvent{Actor: l.peer, SetupTime: time.Since(l.started)}
+	e := &EstablishedEvent{Actor: l.peer, SetupTime: time.Since(l.started), Restarts: l.restarts}
 	if pair, err := l.pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair(); err == nil && pair != nil {
 		e.Local, e.Remote = pair.Local.Typ.String(), pair.Remote.Typ.String()
 		e.Relayed = pair.Local.Typ == webrtc.ICECandidateTypeRelay || pair.Remote.Typ == webrtc.ICECandidateTypeRelay
@@ -337,6 +338,7 @@ func (l *link) restart(now time.Time) {
 		return
 	}
 	l.iceFailed = false
+	l.restarts++
 	l.started, l.restartAt = now, now.Add(l.restartDelay)
 	l.restartDelay = min(2*l.restartDelay, maxRestartDelay)
 	l.m.log.Debug("directmode: ICE restart", "actor", l.peer)

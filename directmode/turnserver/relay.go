@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/turn/v5"
 )
@@ -95,6 +96,7 @@ type listenConn struct {
 	net.PacketConn
 	stopped  chan struct{} // closed when ReadFrom first fails
 	stopOnce sync.Once
+	closing  atomic.Bool // set by Server.Close: the read error that follows is expected
 	log      *slog.Logger
 }
 
@@ -103,7 +105,8 @@ func (c *listenConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	n, addr, err := c.PacketConn.ReadFrom(b)
 	if err != nil {
 		c.stopOnce.Do(func() { close(c.stopped) })
-		if !errors.Is(err, net.ErrClosed) {
+		// Some PacketConns (pion's vnet) do not wrap net.ErrClosed.
+		if !errors.Is(err, net.ErrClosed) && !c.closing.Load() {
 			c.log.Error("turnserver: read failed, server stopped", "err", err)
 		}
 	}

@@ -133,6 +133,7 @@ func (s *Server) Allocations() int { return s.quota.live() }
 // safe to call more than once; later calls return the first call's result.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		s.conn.closing.Store(true)
 		s.closeErr = s.turn.Close()
 		// Once pion's read loop stops reading, no allocation can be created any more.
 		s.wait(s.conn.stopped)
