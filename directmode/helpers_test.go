@@ -112,7 +112,12 @@ func (w *world) connect(name string, cfg directmode.Config) *peer {
 	}
 	mc := cfg
 	mc.Net, mc.IncludeLoopback = w.mesh.Net, w.mesh.IncludeLoopback
-	mc.Handler = func(e directmode.Event) { p.events <- e }
+	mc.Handler = func(e directmode.Event) {
+		if cfg.Handler != nil {
+			cfg.Handler(e)
+		}
+		p.events <- e
+	}
 	mc.Logger = testLogger(w.t)
 	m, err := directmode.Dial(testContext(w.t), w.addr, o, &mc)
 	if err != nil {

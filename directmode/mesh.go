@@ -35,8 +35,11 @@ type Mesh struct {
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
 	events eventQueue
-	wg     sync.WaitGroup
+	wg     sync.WaitGroup // the loop, link goroutines and readers
 	wake   chan struct{}
+
+	dispatched  chan struct{} // closed when dispatchLoop ends
+	dispatching atomic.Bool   // the Handler is running
 
 	inboxMu sync.Mutex // guards inbox
 	inbox   []func()
@@ -78,11 +81,12 @@ func New(c *client.Client, cfg *Config) (*Mesh, error) {
 	if err := cc.validate(); err != nil {
 		return nil, err
 	}
-	m := &Mesh{c: c, cfg: cc, log: cc.Logger, wake: make(chan struct{}, 1), links: map[int]*link{}}
+	m := &Mesh{c: c, cfg: cc, log: cc.Logger, wake: make(chan struct{}, 1), links: map[int]*link{},
+		dispatched: make(chan struct{})}
 	m.api = newAPI(&cc)
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.events.init(cc.MaxQueuedEvents)
-	m.wg.Add(2)
+	m.wg.Add(1)
 	go m.runLoop()
 	go m.dispatchLoop()
 	return m, nil
@@ -130,8 +134,9 @@ func (m *Mesh) HandleEvent(ev client.Event) bool {
 // Sync makes the mesh re-read the client's room now, e.g. right after joining it.
 func (m *Mesh) Sync() { m.post(m.sync) }
 
-// Close closes every link and stops the mesh. It closes the client only if the mesh
-// was made by [Dial]. It is idempotent; afterwards SendDirect returns an error matching
+// Close closes every link and stops the mesh, waiting for the Handler to return unless
+// it is called from the Handler. It closes the client only if the mesh was made by
+// [Dial]. It is idempotent; afterwards SendDirect returns an error matching
 // net.ErrClosed.
 func (m *Mesh) Close() error {
 	if m.closed.Swap(true) {
@@ -139,6 +144,9 @@ func (m *Mesh) Close() error {
 	}
 	m.cancel()
 	m.wg.Wait()
+	if !m.dispatching.Load() {
+		<-m.dispatched
+	}
 	if m.ownsClient {
 		return m.c.Close()
 	}
@@ -202,14 +210,16 @@ func (m *Mesh) runInbox() {
 }
 
 func (m *Mesh) dispatchLoop() {
-	defer m.wg.Done()
+	defer close(m.dispatched)
 	for {
 		e, ok := m.events.wait()
 		if !ok {
 			return
 		}
 		if m.cfg.Handler != nil {
+			m.dispatching.Store(true)
 			m.cfg.Handler(e)
+			m.dispatching.Store(false)
 		}
 	}
 }

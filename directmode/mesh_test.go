@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -170,4 +171,30 @@ func TestSignallingOutsideTheRoomIsRefused(t *testing.T) {
 		t.Fatalf("signal to actor 2 of another room: %v, want InvalidOperation", err)
 	}
 	_ = client.Event(nil)
+}
+
+func TestCloseFromTheHandlerReturns(t *testing.T) {
+	w := newLoopbackWorld(t)
+	a := w.connect("a", directmode.Config{})
+	closed := make(chan error, 1)
+	var mesh atomic.Pointer[directmode.Mesh]
+	b := w.connect("b", directmode.Config{Handler: func(e directmode.Event) {
+		if _, ok := e.(*directmode.MessageEvent); ok {
+			closed <- mesh.Load().Close() // from the handler itself
+		}
+	}})
+	mesh.Store(b.Mesh)
+	joinRoom(t, "close", protocol.DirectAllToOthers, a, b)
+	waitEstablished(t, a, testTimeout, 2)
+	if err := a.SendDirect([]byte("bye"), nil, true, false); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	case <-time.After(testTimeout):
+		t.Fatal("Close from the handler did not return")
+	}
 }
