@@ -23,8 +23,9 @@ type scenarioFile struct {
 }
 
 type scenario struct {
-	A, B   string
-	Expect string // direct or relayed
+	A      string `json:"a"`
+	B      string `json:"b"`
+	Expect string `json:"expect"` // direct or relayed
 }
 
 func loadScenarios(t testing.TB) *scenarioFile {

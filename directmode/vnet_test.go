@@ -2,6 +2,7 @@ package directmode_test
 
 import (
 	"net"
+	"sync"
 	"testing"
 
 	"github.com/pion/logging"
@@ -53,8 +54,15 @@ type vnetHost struct {
 	loss *vnet.LossFilter // drops packets delivered to the host, at a settable rate
 }
 
+// vnetBuild serializes building vnets: pion's vnet hands out MAC addresses from an
+// unguarded package-level counter (transport/v4 v4.1.0 net.go newMACAddress), which
+// parallel tests would race on.
+var vnetBuild sync.Mutex
+
 func newVNetWorld(t testing.TB) *vnetWorld {
 	t.Helper()
+	vnetBuild.Lock()
+	defer vnetBuild.Unlock()
 	lf := &logging.DefaultLoggerFactory{Writer: t.Output(), DefaultLogLevel: logging.LogLevelError}
 	wan, err := vnet.NewRouter(&vnet.RouterConfig{CIDR: "0.0.0.0/0", LoggerFactory: lf})
 	if err != nil {
@@ -73,6 +81,8 @@ func newVNetWorld(t testing.TB) *vnetWorld {
 // host adds a player's machine behind a NAT of the named type ("none": on the WAN).
 func (w *vnetWorld) host(nat string, side vnetSide) *vnetHost {
 	w.t.Helper()
+	vnetBuild.Lock()
+	defer vnetBuild.Unlock()
 	ip := side.host
 	if nat == "none" {
 		ip = side.publicIP

@@ -30,7 +30,6 @@ func parseDirectCheck(words []string) (*directCheck, error) {
 	fs.Var((*directModeValue)(&dc.mode), "direct", "direct mode of the room if this player creates it")
 	fs.IntVar(&dc.messages, "messages", 20, "messages to send on each channel to each player")
 	fs.DurationVar(&dc.wait, "wait", 30*time.Second, "bound on the whole check")
-	fs.DurationVar(&dc.wait, "timeout", 30*time.Second, "the same as -wait")
 	pos, err := parseArgs(fs, words[1:])
 	if err != nil {
 		return nil, err
