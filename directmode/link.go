@@ -41,7 +41,7 @@ type link struct {
 	iceFailed    bool
 	restartAt    time.Time // when the offerer may restart ICE next
 	restartDelay time.Duration
-	restarts     int // ICE restarts made (offerer) or answered (answerer)
+	restarts     int                       // ICE restarts made (offerer) or answered (answerer)
 	pending      []webrtc.ICECandidateInit // candidates that arrived before the remote description
 
 	// Shared with SendDirect and the read loops.
