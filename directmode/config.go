@@ -22,6 +22,8 @@ const (
 	DefaultFailedTimeout     = 5 * time.Second
 	DefaultKeepalive         = 500 * time.Millisecond
 	DefaultMaxQueuedEvents   = 65536
+	DefaultReflexiveWait     = 300 * time.Millisecond
+	DefaultRelayWait         = time.Second
 )
 
 // Config configures a [Mesh]. The zero value is valid: links use the relay's STUN/TURN
@@ -47,6 +49,14 @@ type Config struct {
 	// for DisconnectTimeout is reported lost, and after FailedTimeout its offerer
 	// restarts ICE. If zero, 2s, 5s and 500ms.
 	DisconnectTimeout, FailedTimeout, Keepalive time.Duration
+
+	// ReflexiveWait and RelayWait are how long ICE keeps looking for a better path
+	// before it settles on a path through a NAT mapping (server or peer reflexive) or
+	// through TURN; a path between host addresses is taken at once. Shorter waits set
+	// links up sooner; a RelayWait too short for the direct checks to finish sends
+	// through TURN a pair that could have connected directly. If zero, 300ms and 1s
+	// (pion's defaults are 500ms/1s and 2s).
+	ReflexiveWait, RelayWait time.Duration
 
 	// UnreliableRetransmits is the unreliable channel's MaxRetransmits. 0 (the
 	// default) never retransmits, at the cost of an SCTP acknowledgement pattern that
@@ -82,6 +92,8 @@ func (c *Config) withDefaults() {
 	c.DisconnectTimeout = cmp.Or(c.DisconnectTimeout, DefaultDisconnectTimeout)
 	c.FailedTimeout = cmp.Or(c.FailedTimeout, DefaultFailedTimeout)
 	c.Keepalive = cmp.Or(c.Keepalive, DefaultKeepalive)
+	c.ReflexiveWait = cmp.Or(c.ReflexiveWait, DefaultReflexiveWait)
+	c.RelayWait = cmp.Or(c.RelayWait, DefaultRelayWait)
 	c.RelayEventCode = cmp.Or(c.RelayEventCode, DefaultRelayEventCode)
 	c.MaxMessageSize = cmp.Or(c.MaxMessageSize, DefaultMaxMessageSize)
 	c.MaxBufferedBytes = cmp.Or(c.MaxBufferedBytes, DefaultMaxBufferedBytes)
@@ -93,7 +105,8 @@ func (c *Config) withDefaults() {
 
 func (c *Config) validate() error {
 	switch {
-	case c.ConnectTimeout < 0 || c.DisconnectTimeout < 0 || c.FailedTimeout < 0 || c.Keepalive < 0:
+	case c.ConnectTimeout < 0 || c.DisconnectTimeout < 0 || c.FailedTimeout < 0 || c.Keepalive < 0 ||
+		c.ReflexiveWait < 0 || c.RelayWait < 0:
 		return fmt.Errorf("%w: negative timeout", ErrBadConfig)
 	case c.Keepalive >= c.DisconnectTimeout:
 		return fmt.Errorf("%w: keepalive %v must be shorter than the disconnect timeout %v", ErrBadConfig, c.Keepalive, c.DisconnectTimeout)

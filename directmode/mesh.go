@@ -96,6 +96,9 @@ func newAPI(c *Config) *webrtc.API {
 	se := webrtc.SettingEngine{}
 	se.DetachDataChannels()
 	se.SetICETimeouts(c.DisconnectTimeout, c.FailedTimeout, c.Keepalive)
+	se.SetSrflxAcceptanceMinWait(c.ReflexiveWait)
+	se.SetPrflxAcceptanceMinWait(c.ReflexiveWait)
+	se.SetRelayAcceptanceMinWait(c.RelayWait)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	se.SetIncludeLoopbackCandidate(c.IncludeLoopback)
 	se.SetSCTPMaxMessageSize(uint32(c.MaxMessageSize))
