@@ -2,6 +2,15 @@ package directmode
 
 import "time"
 
+// minSessionGap is the least time between two new links offered by the same player:
+// an offerer starts over only after twice the connect timeout, so faster offers are a
+// misbehaving peer, and each one costs a peer connection.
+const minSessionGap = time.Second
+
+// maxRemoteCandidates bounds the candidates a player may give one link: each is an
+// address the link sends connectivity checks to.
+const maxRemoteCandidates = 64
+
 // handleSignal applies a signalling message from another player of the room.
 func (m *Mesh) handleSignal(from int, data map[string]any) {
 	s, err := DecodeSignal(data)
@@ -29,7 +38,8 @@ func (m *Mesh) handleSignal(from int, data map[string]any) {
 			m.applyAnswer(l, s.SDP)
 		}
 	case SignalCandidate:
-		if l != nil {
+		if l != nil && l.remoteCandidates < maxRemoteCandidates {
+			l.remoteCandidates++
 			l.addCandidate(s)
 		}
 	case SignalRestart:
@@ -52,6 +62,10 @@ func (m *Mesh) acceptOffer(from int, l *link, s *Signal) {
 	}
 	if l == nil || l.session != s.Session {
 		if l != nil {
+			if time.Since(l.created) < minSessionGap {
+				m.log.Debug("directmode: dropped offer: new sessions too fast", "actor", from)
+				return
+			}
 			m.closeLink(l, false, false)
 		}
 		var err error
@@ -59,8 +73,12 @@ func (m *Mesh) acceptOffer(from int, l *link, s *Signal) {
 			m.failLink(from, err)
 			return
 		}
-	} else {
-		l.started = time.Now() // an ICE restart
+	} else { // an ICE restart
+		if time.Since(l.started) < minSessionGap {
+			m.log.Debug("directmode: dropped offer: ICE restarts too fast", "actor", from)
+			return
+		}
+		l.started, l.remoteCandidates = time.Now(), 0
 		l.restarts++
 	}
 	if err := l.answer(s.SDP); err != nil {

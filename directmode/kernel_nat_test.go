@@ -29,7 +29,7 @@ var kernelMatrixFile = flag.String("natlab.matrix", "",
 
 const (
 	kernelProbeTimeout = 30 * time.Second // one `netns.sh probe`
-	scenarioTimeout  = 60 * time.Second // one `netns.sh pair`
+	scenarioTimeout    = 60 * time.Second // one `netns.sh pair`
 )
 
 // kernelCheck is one "direct-check" line printed by `boson -json direct-check`.

@@ -35,14 +35,16 @@ type link struct {
 	sigq    chan map[string]any // to signalLoop; closed by close
 	closed  bool
 
-	started      time.Time // creation or latest ICE restart
-	established  bool
-	reported     bool // a FailedEvent was sent since the link was last up
-	iceFailed    bool
-	restartAt    time.Time // when the offerer may restart ICE next
-	restartDelay time.Duration
-	restarts     int                       // ICE restarts made (offerer) or answered (answerer)
-	pending      []webrtc.ICECandidateInit // candidates that arrived before the remote description
+	created          time.Time
+	started          time.Time // creation or latest ICE restart
+	established      bool
+	reported         bool // a FailedEvent was sent since the link was last up
+	iceFailed        bool
+	restartAt        time.Time // when the offerer may restart ICE next
+	restartDelay     time.Duration
+	restarts         int                       // ICE restarts made (offerer) or answered (answerer)
+	pending          []webrtc.ICECandidateInit // candidates that arrived before the remote description
+	remoteCandidates int
 
 	// Shared with SendDirect and the read loops.
 	up    atomic.Bool
@@ -105,7 +107,9 @@ func (m *Mesh) newLink(peer int, session int64, offerer bool) (*link, error) {
 		return nil, err
 	}
 	l := &link{m: m, peer: peer, session: session, offerer: offerer, pc: pc,
-		sigq: make(chan map[string]any, 256), started: time.Now(), restartDelay: m.cfg.FailedTimeout}
+		sigq: make(chan map[string]any, 256), restartDelay: m.cfg.FailedTimeout}
+	l.created = time.Now()
+	l.started = l.created
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c != nil {
 			init := c.ToJSON()
@@ -239,9 +243,7 @@ func (l *link) addCandidate(s *Signal) {
 		c.UsernameFragment = &ufrag
 	}
 	if l.pc.RemoteDescription() == nil {
-		if len(l.pending) < 64 {
-			l.pending = append(l.pending, c)
-		}
+		l.pending = append(l.pending, c) // at most maxRemoteCandidates
 		return
 	}
 	if err := l.pc.AddICECandidate(c); err != nil {
@@ -338,7 +340,7 @@ func (l *link) restart(now time.Time) {
 		return
 	}
 	l.iceFailed = false
-	l.restarts++
+	l.restarts, l.remoteCandidates = l.restarts+1, 0
 	l.started, l.restartAt = now, now.Add(l.restartDelay)
 	l.restartDelay = min(2*l.restartDelay, maxRestartDelay)
 	l.m.log.Debug("directmode: ICE restart", "actor", l.peer)
