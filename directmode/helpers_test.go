@@ -2,11 +2,9 @@ package directmode_test
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net"
 	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -209,9 +207,6 @@ func messages(t testing.TB, p *peer, n int, timeout time.Duration) []*directmode
 	return out
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }
-
-var _ = fmt.Sprint
 
 // testLogLevel is Warn, or Debug with BOSON_TEST_DEBUG set.
 func testLogLevel() slog.Level {
