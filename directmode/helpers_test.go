@@ -207,7 +207,6 @@ func messages(t testing.TB, p *peer, n int, timeout time.Duration) []*directmode
 	return out
 }
 
-
 // testLogLevel is Warn, or Debug with BOSON_TEST_DEBUG set.
 func testLogLevel() slog.Level {
 	if os.Getenv("BOSON_TEST_DEBUG") != "" {
