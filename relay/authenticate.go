@@ -16,6 +16,7 @@ type authRequest struct {
 	typ      auth.Type
 	params   string
 	data     []byte
+	stats    bool // send this client lobby stats
 }
 
 // authenticate checks the protocol version and app, then admits the client
@@ -43,6 +44,7 @@ func (sess *session) authenticate(r *protocol.Request) *protocol.Response {
 	if sess.state != stateNew {
 		return fail(protocol.CodeOperationNotAllowedInState, "already authenticated or authenticating")
 	}
+	sess.lobbyStats = req.stats
 	if req.typ == auth.None {
 		if cfg.RequireAuth {
 			return fail(protocol.CodeInvalidAuthentication, "this relay does not allow anonymous clients")
@@ -81,7 +83,7 @@ func checkVersion(p protocol.Params) *protocol.Response {
 
 func readAuthRequest(p protocol.Params) (*authRequest, error) {
 	var req authRequest
-	var errs [7]error
+	var errs [8]error
 	var typ int64
 	req.key.app, errs[0] = p.Str(protocol.ParamAppID, "")
 	req.key.version, errs[1] = p.Str(protocol.ParamAppVersion, "")
@@ -90,6 +92,7 @@ func readAuthRequest(p protocol.Params) (*authRequest, error) {
 	typ, errs[4] = p.IntIn(protocol.ParamAuthType, int64(auth.None), 0, 255)
 	req.params, errs[5] = p.Str(protocol.ParamAuthParams, "")
 	req.data, errs[6] = p.Bytes(protocol.ParamAuthData)
+	req.stats, errs[7] = p.Bool(protocol.ParamLobbyStats, false)
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, err
 	}
@@ -160,6 +163,7 @@ func (sess *session) admitLocked(key worldKey, res *auth.Result) *protocol.Respo
 		sess.authTimer.Stop()
 	}
 	sess.s.stats.authed.Add(1)
+	sess.s.present(sess, true)
 	p := protocol.Params{protocol.ParamUserID: res.UserID, protocol.ParamNickname: res.Nickname}
 	if res.Data != nil {
 		p[protocol.ParamData] = jsonMap(res.Data)

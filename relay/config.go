@@ -66,6 +66,17 @@ type Config struct {
 	TURN *TURNConfig
 	// MaxEmptyRoomTTL caps the empty-room TTL a client may ask for. If zero, 5m.
 	MaxEmptyRoomTTL time.Duration
+	// RoomListInterval is how often lobby members get the rooms that changed. If
+	// zero, 1s.
+	RoomListInterval time.Duration
+	// StatsInterval is how often clients get app stats (those outside rooms) and
+	// lobby stats (those that asked). If zero, 5s.
+	StatsInterval time.Duration
+	// MaxRoomListEntries caps a room list and the changed rooms of one update. If
+	// zero, 500.
+	MaxRoomListEntries int
+	// MaxRoomListQuery caps the rooms GetRoomList returns. If zero, 100.
+	MaxRoomListQuery int
 	// Logger receives the relay's logs. If nil, logs are discarded.
 	Logger *slog.Logger
 }
@@ -85,6 +96,10 @@ func (c *Config) withDefaults() {
 	def(&c.MaxActorPropertiesBytes, 512)
 	def(&c.MaxCachedEvents, 10000)
 	def(&c.MaxCachedBytes, 256<<10)
+	def(&c.MaxRoomListEntries, 500)
+	def(&c.MaxRoomListQuery, 100)
+	c.RoomListInterval = cmp.Or(c.RoomListInterval, time.Second)
+	c.StatsInterval = cmp.Or(c.StatsInterval, 5*time.Second)
 	if c.AuthTimeout == 0 {
 		c.AuthTimeout = 30 * time.Second
 	}
@@ -122,7 +137,7 @@ func (c *Config) validate() error {
 			return fmt.Errorf("%w: %s is %d", ErrBadConfig, name, v)
 		}
 	}
-	if c.AuthTimeout < 0 || c.AbuseGrace < 0 || c.MaxEmptyRoomTTL < 0 {
+	if c.AuthTimeout < 0 || c.AbuseGrace < 0 || c.MaxEmptyRoomTTL < 0 || c.RoomListInterval < 0 || c.StatsInterval < 0 {
 		return fmt.Errorf("%w: negative duration", ErrBadConfig)
 	}
 	if c.TURN != nil && (len(c.TURN.Secret) < 16 || c.TURN.TTL < 0) {

@@ -181,6 +181,7 @@ func (r *room) cacheLocked(ev *protocol.Raise, a *actor, global bool) (protocol.
 		if !r.cacheClosed {
 			r.cacheClosed = true
 			r.opts.open = false
+			r.relistLocked()
 			why := "the room's event cache is full (" + itoa64(int64(r.s.cfg.MaxCachedEvents)) + " events or " +
 				itoa64(int64(r.s.cfg.MaxCachedBytes)) + " bytes): the room is closed"
 			r.broadcastLocked(&protocol.Event{Code: protocol.EventErrorInfo, Params: protocol.Params{

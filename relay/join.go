@@ -110,6 +110,7 @@ func (r *room) join(sess *session, created bool, jp *joinParams) (resp *protocol
 		return fail(protocol.CodeTooLarge, "the room's state does not fit in one message of this client's size ("+err.Error()+")"), false
 	}
 	defer r.mu.Unlock()
+	r.relistLocked()
 	if !r.opts.suppressEvents {
 		r.broadcastLocked(&protocol.Event{Code: protocol.EventJoin, Params: protocol.Params{
 			protocol.ParamActorNr: int64(a.nr), protocol.ParamActors: []any{r.infoLocked(a)},
@@ -174,6 +175,9 @@ func (r *room) checkCapacityLocked(userID string, created bool, jp *joinParams) 
 	ownSlot := !slices.Contains(r.opts.expectedUsers, userID) || r.byUserLocked(userID) != nil
 	if ownSlot {
 		taken++
+	}
+	if taken > max && created { // only the creator and the users it expects are there
+		return fail(protocol.CodeSlotError, "the expected users do not fit in the room's "+itoa64(int64(max))+" slots")
 	}
 	if taken > max {
 		return fail(protocol.CodeGameFull, "the room "+quote(r.name)+" is full ("+itoa64(int64(max))+" players)")

@@ -45,6 +45,7 @@ func (r *room) leave(sess *session, a *actor, mayComeBack bool) {
 	r.announceLeaveLocked(a, inactive)
 	r.electMasterLocked()
 	closing := r.emptyCheckLocked()
+	r.relistLocked()
 	r.mu.Unlock()
 	if closing {
 		r.s.removeRoom(r)
@@ -61,6 +62,7 @@ func (r *room) expire(a *actor, gen uint64) {
 	a.ttlTimer = nil
 	r.removeLocked(a)
 	r.announceLeaveLocked(a, false)
+	r.relistLocked()
 }
 
 // announceLeaveLocked tells the active actors that a left (or became inactive).

@@ -80,6 +80,7 @@ func (r *room) setProperties(a *actor, p protocol.Params) *protocol.Response {
 	}
 	if target == nil {
 		r.opts.props, r.propsSize = next, size
+		r.relistLocked()
 	} else {
 		target.props, target.propsSize = next, size
 	}

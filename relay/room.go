@@ -3,6 +3,7 @@ package relay
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bosonrt/boson/relay/protocol"
@@ -30,6 +31,10 @@ type room struct {
 	emptyGen    uint64 // bumped whenever emptyTimer is armed or stopped: stale callbacks see it
 	cacheBytes  int    // encoded size of cache
 	rate        bucket
+	lobby       *lobby // set at creation
+	listVersion uint64
+
+	listing atomic.Pointer[listing] // what its lobby sees; replaced under mu
 }
 
 // actor is a player in a room: active with a session, or inactive (left, may rejoin).
@@ -165,6 +170,7 @@ func (r *room) electMasterLocked() {
 // s.removeRoom without r.mu held.
 func (r *room) closeLocked() {
 	r.closed = true
+	r.relistLocked()
 	if r.emptyTimer != nil {
 		r.emptyTimer.Stop()
 	}

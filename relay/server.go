@@ -35,6 +35,12 @@ type Server struct {
 	worlds   map[worldKey]*world
 	appRooms map[string]int // rooms per app id
 
+	lobbyMu sync.Mutex // guards lobbies; taken with no other lock but world.mu and room.mu held
+	lobbies map[lobbyKey]*lobby
+
+	presMu   sync.Mutex // guards presence; a leaf lock
+	presence map[worldKey]*presence
+
 	stats serverStats
 }
 
@@ -52,6 +58,7 @@ func Listen(pc net.PacketConn, cfg *Config) (*Server, error) {
 	if s.l, err = transport.Listen(pc, &s.cfg.Transport); err != nil {
 		return nil, err
 	}
+	s.start()
 	return s, nil
 }
 
@@ -64,11 +71,13 @@ func ListenUDP(addr string, cfg *Config) (*Server, error) {
 	if s.l, err = transport.ListenUDP(addr, &s.cfg.Transport); err != nil {
 		return nil, err
 	}
+	s.start()
 	return s, nil
 }
 
 func newServer(cfg *Config) (*Server, error) {
-	s := &Server{cfg: *cfg, worlds: map[worldKey]*world{}, appRooms: map[string]int{}}
+	s := &Server{cfg: *cfg, worlds: map[worldKey]*world{}, appRooms: map[string]int{},
+		lobbies: map[lobbyKey]*lobby{}, presence: map[worldKey]*presence{}}
 	s.cfg.withDefaults()
 	if err := s.cfg.validate(); err != nil {
 		return nil, err
@@ -88,6 +97,12 @@ func newServer(cfg *Config) (*Server, error) {
 		s.cfg.Transport.Logger = s.log
 	}
 	return s, nil
+}
+
+// start starts the relay's own goroutine: lobby updates and stats.
+func (s *Server) start() {
+	s.wg.Add(1)
+	go s.lobbyLoop()
 }
 
 // Addr returns the address the relay serves on.

@@ -25,15 +25,17 @@ type session struct {
 	lastInfo    time.Time // when it was last told it is over the limit
 	scratch     []byte    // encoding buffer for relayed events
 
-	mu        sync.Mutex // guards the following fields
-	state     sessionState
-	key       worldKey // the app id and version it authenticated for
-	userID    string
-	nickname  string
-	cookie    map[string]any // from the webhook; never sent to the client
-	actor     *actor         // the actor in a room, or nil
-	authTimer *time.Timer
-	gone      bool // the connection closed
+	mu         sync.Mutex // guards the following fields
+	state      sessionState
+	key        worldKey // the app id and version it authenticated for
+	userID     string
+	nickname   string
+	cookie     map[string]any // from the webhook; never sent to the client
+	actor      *actor         // the actor in a room, or nil
+	lobby      *lobby         // the lobby it is in, or nil
+	lobbyStats bool           // it asked for lobby stats
+	authTimer  *time.Timer
+	gone       bool // the connection closed
 }
 
 type sessionState uint8
@@ -156,7 +158,9 @@ func (sess *session) closed(error) {
 	sess.mu.Unlock()
 	if authed {
 		sess.s.stats.authed.Add(-1)
+		sess.s.present(sess, false)
 	}
+	sess.leaveLobby()
 	if a != nil {
 		a.room.leave(sess, a, true)
 	}
@@ -218,6 +222,15 @@ func (sess *session) dispatch(r *protocol.Request) *protocol.Response {
 		return sess.inRoom(func(rm *room, a *actor) *protocol.Response { return rm.signal(a, r.Params) })
 	case protocol.OpTURNCredentials:
 		return sess.turnCredentials()
+	case protocol.OpJoinLobby:
+		return sess.joinLobby(r)
+	case protocol.OpLeaveLobby:
+		sess.leaveLobby()
+		return &protocol.Response{}
+	case protocol.OpJoinRandomRoom:
+		return sess.joinRandom(r.ID, r.Params)
+	case protocol.OpFindFriends:
+		return sess.findFriends(r.Params)
 	}
 	return fail(protocol.CodeInvalidOperation, "unknown operation "+r.Op.String())
 }

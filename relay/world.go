@@ -58,6 +58,7 @@ func (s *Server) findOrCreate(key worldKey, name string, create bool, opts *room
 	}
 	r = newRoom(s, w, name, opts)
 	r.mu.Lock() // world.mu → room.mu: the documented order
+	s.addRoomToLobby(r)
 	w.rooms[name] = r
 	s.stats.rooms.Add(1)
 	return r, true, nil
@@ -76,6 +77,7 @@ func (s *Server) reserveRoom(app string) bool {
 
 // removeRoom forgets a closed room (called without room.mu held).
 func (s *Server) removeRoom(r *room) {
+	r.removeFromLobby()
 	w := r.world
 	w.mu.Lock()
 	if w.rooms[r.name] == r {

@@ -129,7 +129,7 @@ func (c *Client) authenticate(ctx context.Context) error {
 			protocol.ParamProtocolVersion: int64(protocol.Version), protocol.ParamAppID: c.opts.AppID,
 			protocol.ParamAppVersion: c.opts.AppVersion, protocol.ParamUserID: c.opts.UserID,
 			protocol.ParamNickname: c.opts.Nickname, protocol.ParamAuthType: int64(a.Type),
-			protocol.ParamAuthParams: a.Params,
+			protocol.ParamAuthParams: a.Params, protocol.ParamLobbyStats: c.opts.LobbyStats,
 		}
 		if a.Data != nil {
 			p[protocol.ParamAuthData] = a.Data

@@ -31,6 +31,8 @@ type Options struct {
 	AuthStep func(ctx context.Context, data map[string]any) (Auth, error)
 	// Fingerprints pin the relay's certificate (see handshake.ParseFingerprint).
 	Fingerprints []handshake.Fingerprint
+	// LobbyStats asks the relay for periodic [LobbyStatsEvent]s.
+	LobbyStats bool
 	// EventChannels is the number of event channels, each reliable and unreliable.
 	// If zero, 2. At most 16.
 	EventChannels int

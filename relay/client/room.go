@@ -130,7 +130,7 @@ func (r *Room) readOptions(p protocol.Params) {
 // applyResponse updates the room on successful joins and leaves (transport round).
 func (c *Client) applyResponse(r *protocol.Response) {
 	switch r.Op {
-	case protocol.OpCreateRoom, protocol.OpJoinRoom:
+	case protocol.OpCreateRoom, protocol.OpJoinRoom, protocol.OpJoinRandomRoom:
 		room := readRoom(r.Params)
 		c.mu.Lock()
 		c.room, c.lastRoom = room, room.Name
@@ -206,6 +206,15 @@ func (c *Client) applyEventLocked(code protocol.EventCode, p protocol.Params) Ev
 			r.CacheSliceIndex = int(i)
 		}
 		return &CacheSliceChangedEvent{Index: int(i)}
+	case protocol.EventRoomList, protocol.EventRoomListUpdate:
+		return readRoomListEvent(code, p)
+	case protocol.EventAppStats:
+		in, _ := p.Int(protocol.ParamPlayersInRooms, 0)
+		out, _ := p.Int(protocol.ParamPlayersOutside, 0)
+		rooms, _ := p.Int(protocol.ParamRoomCount, 0)
+		return &AppStatsEvent{PlayersInRooms: int(in), PlayersOutside: int(out), Rooms: int(rooms)}
+	case protocol.EventLobbyStats:
+		return readLobbyStats(p)
 	}
 	c.log.Debug("relay sent an unknown event", "code", code)
 	return nil

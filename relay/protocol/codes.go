@@ -25,13 +25,20 @@ const (
 	OpSetMasterClient Op = 8
 	OpSignal          Op = 9  // relay WebRTC signalling to another actor of the room
 	OpTURNCredentials Op = 10 // get short-lived TURN credentials (room members only)
+	OpJoinLobby       Op = 11 // enter a lobby: its room list follows (default lobbies)
+	OpLeaveLobby      Op = 12
+	OpJoinRandomRoom  Op = 13 // join a room the lobby's matchmaking picks; with JoinOrCreate, create one if none fits
+	OpGetRoomList     Op = 14 // the rooms of a SQL lobby that match a filter
+	OpFindFriends     Op = 15 // online state and room of users
 )
 
 var opNames = map[Op]string{
 	OpAuthenticate: "Authenticate", OpCreateRoom: "CreateRoom", OpJoinRoom: "JoinRoom",
 	OpLeaveRoom: "LeaveRoom", OpRaiseEvent: "RaiseEvent", OpSetProperties: "SetProperties",
 	OpChangeGroups: "ChangeGroups", OpSetMasterClient: "SetMasterClient",
-	OpSignal: "Signal", OpTURNCredentials: "TURNCredentials",
+	OpSignal: "Signal", OpTURNCredentials: "TURNCredentials", OpJoinLobby: "JoinLobby",
+	OpLeaveLobby: "LeaveLobby", OpJoinRandomRoom: "JoinRandomRoom", OpGetRoomList: "GetRoomList",
+	OpFindFriends: "FindFriends",
 }
 
 // String returns the operation's name, such as "JoinRoom".
@@ -54,12 +61,18 @@ const (
 	EventCacheSliceChanged   EventCode = 250 // the room's event cache slice changed
 	EventMasterClientChanged EventCode = 249 // the master client changed
 	EventSignal              EventCode = 248 // WebRTC signalling from another actor
+	EventRoomList            EventCode = 230 // a lobby's room list, after JoinLobby
+	EventRoomListUpdate      EventCode = 229 // the rooms of the lobby that changed
+	EventAppStats            EventCode = 226 // players in and out of rooms, rooms (clients outside rooms)
+	EventLobbyStats          EventCode = 224 // players and rooms per lobby (clients that asked)
 )
 
 var eventNames = map[EventCode]string{
 	EventJoin: "Join", EventLeave: "Leave", EventPropertiesChanged: "PropertiesChanged",
 	EventErrorInfo: "ErrorInfo", EventCacheSliceChanged: "CacheSliceChanged",
 	EventMasterClientChanged: "MasterClientChanged", EventSignal: "Signal",
+	EventRoomList: "RoomList", EventRoomListUpdate: "RoomListUpdate", EventAppStats: "AppStats",
+	EventLobbyStats: "LobbyStats",
 }
 
 // String returns the event's name, such as "Join".
@@ -75,65 +88,77 @@ type Param uint8
 
 // Parameter keys, with the type of their value (see PROTOCOL.md).
 const (
-	ParamProtocolVersion   Param = 1  // int
-	ParamAppID             Param = 2  // string
-	ParamAppVersion        Param = 3  // string
-	ParamUserID            Param = 4  // string
-	ParamNickname          Param = 5  // string
-	ParamAuthType          Param = 6  // int
-	ParamAuthParams        Param = 7  // string (URL query)
-	ParamAuthData          Param = 8  // bytes
-	ParamData              Param = 9  // map
-	ParamAuthContinue      Param = 10 // bool
-	ParamMinVersion        Param = 11 // int
-	ParamMaxVersion        Param = 12 // int
-	ParamRoomName          Param = 20 // string
-	ParamMaxPlayers        Param = 21 // int
-	ParamIsVisible         Param = 22 // bool
-	ParamIsOpen            Param = 23 // bool
-	ParamPlayerTTL         Param = 24 // int, milliseconds (-1: forever)
-	ParamEmptyRoomTTL      Param = 25 // int, milliseconds
-	ParamSuppressEvents    Param = 26 // bool
-	ParamPublishUserID     Param = 27 // bool
-	ParamCleanupCache      Param = 28 // bool
-	ParamCheckUserOnJoin   Param = 29 // bool
-	ParamDeleteNullProps   Param = 30 // bool
-	ParamBroadcastPropsAll Param = 31 // bool
-	ParamRoomProperties    Param = 32 // map
-	ParamPropsInLobby      Param = 33 // array of strings
-	ParamExpectedUsers     Param = 34 // array of strings
-	ParamDirectMode        Param = 35 // int
-	ParamLobbyName         Param = 36 // string
-	ParamLobbyType         Param = 37 // int
-	ParamPlayerProperties  Param = 38 // map
-	ParamJoinMode          Param = 39 // int
-	ParamCacheSliceIndex   Param = 40 // int
-	ParamActorNr           Param = 41 // int
-	ParamActors            Param = 42 // array of actor maps
-	ParamActorList         Param = 43 // array of ints
-	ParamMasterActor       Param = 44 // int
-	ParamWillComeBack      Param = 45 // bool
-	ParamProperties        Param = 46 // map
-	ParamExpectedValues    Param = 47 // map
-	ParamBroadcast         Param = 48 // bool
-	ParamTargetActor       Param = 49 // int
-	ParamReceivers         Param = 50 // int
-	ParamTargetActors      Param = 51 // array of ints
-	ParamInterestGroup     Param = 52 // int
-	ParamCache             Param = 53 // int
-	ParamGroupsAdd         Param = 54 // array of ints
-	ParamGroupsRemove      Param = 55 // array of ints
-	ParamIsInactive        Param = 56 // bool
-	ParamErrorCode         Param = 57 // int
-	ParamMessage           Param = 58 // string
-	ParamSenderActor       Param = 59 // int
-	ParamPreviousMaster    Param = 60 // int
-	ParamCreated           Param = 61 // bool
-	ParamExpectedMaster    Param = 62 // int
-	ParamTURNUsername      Param = 63 // string
-	ParamTURNPassword      Param = 64 // string
-	ParamTURNTTL           Param = 65 // int, seconds
-	ParamTURNURLs          Param = 66 // array of strings
+	ParamProtocolVersion    Param = 1  // int
+	ParamAppID              Param = 2  // string
+	ParamAppVersion         Param = 3  // string
+	ParamUserID             Param = 4  // string
+	ParamNickname           Param = 5  // string
+	ParamAuthType           Param = 6  // int
+	ParamAuthParams         Param = 7  // string (URL query)
+	ParamAuthData           Param = 8  // bytes
+	ParamData               Param = 9  // map
+	ParamAuthContinue       Param = 10 // bool
+	ParamMinVersion         Param = 11 // int
+	ParamMaxVersion         Param = 12 // int
+	ParamRoomName           Param = 20 // string
+	ParamMaxPlayers         Param = 21 // int
+	ParamIsVisible          Param = 22 // bool
+	ParamIsOpen             Param = 23 // bool
+	ParamPlayerTTL          Param = 24 // int, milliseconds (-1: forever)
+	ParamEmptyRoomTTL       Param = 25 // int, milliseconds
+	ParamSuppressEvents     Param = 26 // bool
+	ParamPublishUserID      Param = 27 // bool
+	ParamCleanupCache       Param = 28 // bool
+	ParamCheckUserOnJoin    Param = 29 // bool
+	ParamDeleteNullProps    Param = 30 // bool
+	ParamBroadcastPropsAll  Param = 31 // bool
+	ParamRoomProperties     Param = 32 // map
+	ParamPropsInLobby       Param = 33 // array of strings
+	ParamExpectedUsers      Param = 34 // array of strings
+	ParamDirectMode         Param = 35 // int
+	ParamLobbyName          Param = 36 // string
+	ParamLobbyType          Param = 37 // int
+	ParamPlayerProperties   Param = 38 // map
+	ParamJoinMode           Param = 39 // int
+	ParamCacheSliceIndex    Param = 40 // int
+	ParamActorNr            Param = 41 // int
+	ParamActors             Param = 42 // array of actor maps
+	ParamActorList          Param = 43 // array of ints
+	ParamMasterActor        Param = 44 // int
+	ParamWillComeBack       Param = 45 // bool
+	ParamProperties         Param = 46 // map
+	ParamExpectedValues     Param = 47 // map
+	ParamBroadcast          Param = 48 // bool
+	ParamTargetActor        Param = 49 // int
+	ParamReceivers          Param = 50 // int
+	ParamTargetActors       Param = 51 // array of ints
+	ParamInterestGroup      Param = 52 // int
+	ParamCache              Param = 53 // int
+	ParamGroupsAdd          Param = 54 // array of ints
+	ParamGroupsRemove       Param = 55 // array of ints
+	ParamIsInactive         Param = 56 // bool
+	ParamErrorCode          Param = 57 // int
+	ParamMessage            Param = 58 // string
+	ParamSenderActor        Param = 59 // int
+	ParamPreviousMaster     Param = 60 // int
+	ParamCreated            Param = 61 // bool
+	ParamExpectedMaster     Param = 62 // int
+	ParamTURNUsername       Param = 63 // string
+	ParamTURNPassword       Param = 64 // string
+	ParamTURNTTL            Param = 65 // int, seconds
+	ParamTURNURLs           Param = 66 // array of strings
+	ParamExpectedProps      Param = 67 // map: room properties (listed in the lobby) a random room must have
+	ParamMatchmakingMode    Param = 68 // int: a [MatchmakingMode]
+	ParamSQLFilter          Param = 69 // string: up to three WHERE clauses separated by ';'
+	ParamRoomList           Param = 70 // array of room maps (see PROTOCOL.md)
+	ParamLobbyStats         Param = 71 // bool in Authenticate (send me lobby stats); array of lobby maps in the event
+	ParamPlayersInRooms     Param = 72 // int
+	ParamPlayersOutside     Param = 73 // int: connected players in no room
+	ParamRoomCount          Param = 74 // int
+	ParamUserIDs            Param = 75 // array of strings
+	ParamOnline             Param = 76 // array of bools
+	ParamRoomNames          Param = 77 // array of strings ("" for none)
+	ParamExpectedMaxPlayers Param = 78 // int: a random room's max players must be this (0: any)
 )
 
 // String returns "param N".
@@ -148,6 +173,26 @@ const (
 	JoinOrCreate JoinMode = 1 // create the room if it does not exist
 	JoinOrRejoin JoinMode = 2 // rejoin as the inactive actor of this user, else join
 	RejoinOnly   JoinMode = 3 // rejoin as the inactive actor of this user, or fail
+)
+
+// MatchmakingMode is how [OpJoinRandomRoom] picks among the rooms that fit.
+type MatchmakingMode uint8
+
+// Matchmaking modes (Photon's numbers).
+const (
+	FillRoom       MatchmakingMode = 0 // the oldest room first
+	SerialMatching MatchmakingMode = 1 // the rooms in turn, spreading players evenly
+	RandomMatching MatchmakingMode = 2 // any room that fits
+)
+
+// LobbyType is the kind of a lobby (Photon's numbers).
+type LobbyType uint8
+
+// Lobby types.
+const (
+	LobbyDefault     LobbyType = 0 // room lists and their updates; matching on listed properties
+	LobbySQL         LobbyType = 2 // no lists; SQL filters over the columns C0 to C9
+	LobbyAsyncRandom LobbyType = 3 // no lists; rooms with only inactive players stay matchable
 )
 
 // Receivers selects who gets a raised event when it names no target actors.

@@ -1,0 +1,226 @@
+package relay
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+	"sync"
+
+	"github.com/bosonrt/boson/relay/protocol"
+)
+
+// lobbyKey names a lobby: a name and a type in a world. The default lobby has an
+// empty name and the default type.
+type lobbyKey struct {
+	world worldKey
+	name  string
+	typ   protocol.LobbyType
+}
+
+// lobby lists the rooms created in it, sends its members room lists (default type)
+// and is where random matchmaking looks. It exists while it has rooms or members.
+type lobby struct {
+	key lobbyKey
+
+	// matchMu serializes join-or-create-random in the lobby, so that concurrent
+	// joiners fill the room one of them creates rather than each creating one. It is
+	// the outermost lock.
+	matchMu sync.Mutex
+
+	mu      sync.Mutex // guards the following fields
+	rooms   []*room    // in creation order (the order fill-room matching takes)
+	members map[*session]struct{}
+	sent    map[*room]uint64 // the listing version last sent to members
+	removed []string         // rooms gone since the last update
+	serial  int              // where serial matching continues
+	dead    bool             // dropped from Server.lobbies
+}
+
+// listing is what a lobby knows of a room: an immutable snapshot the room replaces
+// whenever it changes, read without locks.
+type listing struct {
+	version          uint64
+	open, visible    bool
+	closed           bool
+	players          int // active
+	inactive         int
+	maxPlayers       int // the room's option, 0 for the relay's limit
+	capacity         int // the effective limit
+	reserved         int // expected users not in the room
+	props            map[string]any
+}
+
+// fits reports whether a joiner bringing extra expected users fits.
+func (l *listing) fits(extra int) bool {
+	return l.players+l.reserved+1+extra <= l.capacity
+}
+
+// lobbyOf returns the lobby of key, creating it if create is set.
+func (s *Server) lobbyOf(key lobbyKey, create bool) *lobby {
+	s.lobbyMu.Lock()
+	defer s.lobbyMu.Unlock()
+	l := s.lobbies[key]
+	if l == nil && create {
+		l = &lobby{key: key, members: map[*session]struct{}{}, sent: map[*room]uint64{}}
+		s.lobbies[key] = l
+	}
+	return l
+}
+
+// addRoom puts a new room in its lobby (r.mu held).
+func (s *Server) addRoomToLobby(r *room) {
+	key := lobbyKey{world: r.world.key, name: r.opts.lobbyName, typ: protocol.LobbyType(r.opts.lobbyType)}
+	for {
+		l := s.lobbyOf(key, true)
+		l.mu.Lock()
+		if !l.dead {
+			l.rooms = append(l.rooms, r)
+			r.lobby = l
+			l.mu.Unlock()
+			return
+		}
+		l.mu.Unlock()
+	}
+}
+
+// removeRoomFromLobby takes a closed room out of its lobby.
+func (r *room) removeFromLobby() {
+	l := r.lobby
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if i := slices.Index(l.rooms, r); i >= 0 {
+		l.rooms = slices.Delete(l.rooms, i, i+1)
+		if l.serial > i {
+			l.serial--
+		}
+	}
+	if _, listed := l.sent[r]; listed {
+		delete(l.sent, r)
+		l.removed = append(l.removed, r.name)
+	}
+}
+
+// relistLocked publishes the room's state to its lobby (r.mu held).
+func (r *room) relistLocked() {
+	r.listVersion++
+	li := &listing{version: r.listVersion, open: r.opts.open, visible: r.opts.visible, closed: r.closed || r.cacheClosed,
+		maxPlayers: r.opts.maxPlayers, capacity: r.maxPlayersLocked()}
+	for _, a := range r.actors {
+		if a.sess != nil {
+			li.players++
+		} else {
+			li.inactive++
+		}
+	}
+	li.reserved = r.slotsTakenLocked(nil) - len(r.actors)
+	if len(r.opts.propsInLobby) > 0 {
+		li.props = make(map[string]any, len(r.opts.propsInLobby))
+		for _, k := range r.opts.propsInLobby {
+			if v, ok := r.opts.props[k]; ok {
+				li.props[k] = v
+			}
+		}
+	}
+	r.listing.Store(li)
+}
+
+// joinLobby puts the session in a lobby (leaving any other) and, for default
+// lobbies, sends it the room list after the response.
+func (sess *session) joinLobby(req *protocol.Request) *protocol.Response {
+	name, err1 := req.Params.Str(protocol.ParamLobbyName, "")
+	typ, err2 := req.Params.IntIn(protocol.ParamLobbyType, 0, 0, 255)
+	if err := cmp.Or(err1, err2); err != nil {
+		return badParam(err)
+	}
+	if len(name) > 128 {
+		return fail(protocol.CodeInvalidRequest, "lobby names are at most 128 bytes")
+	}
+	sess.mu.Lock()
+	key, inRoom := sess.key, sess.actor != nil
+	sess.mu.Unlock()
+	if inRoom {
+		return fail(protocol.CodeOperationNotAllowedInState, "leave the room before joining a lobby")
+	}
+	sess.leaveLobby()
+	lk := lobbyKey{world: key, name: name, typ: protocol.LobbyType(typ)}
+	for {
+		l := sess.s.lobbyOf(lk, true)
+		l.mu.Lock()
+		if l.dead {
+			l.mu.Unlock()
+			continue
+		}
+		l.members[sess] = struct{}{}
+		sess.mu.Lock()
+		sess.lobby = l
+		sess.mu.Unlock()
+		respond(sess.conn, &protocol.Response{Op: req.Op, ID: req.ID})
+		if lk.typ == protocol.LobbyDefault {
+			sendEvent(sess.conn, &protocol.Event{Code: protocol.EventRoomList, Params: protocol.Params{
+				protocol.ParamLobbyName: name, protocol.ParamLobbyType: typ,
+				protocol.ParamRoomList: l.listLocked(sess.s.cfg.MaxRoomListEntries),
+			}})
+		}
+		l.mu.Unlock()
+		return nil
+	}
+}
+
+// leaveLobby takes the session out of its lobby, if any.
+func (sess *session) leaveLobby() {
+	sess.mu.Lock()
+	l := sess.lobby
+	sess.lobby = nil
+	sess.mu.Unlock()
+	if l != nil {
+		l.mu.Lock()
+		delete(l.members, sess)
+		l.mu.Unlock()
+	}
+}
+
+// listLocked is the room list: visible rooms, open and not full first, then full,
+// then closed, each group oldest first, at most max entries (l.mu held).
+func (l *lobby) listLocked(max int) []any {
+	type item struct {
+		r  *room
+		li *listing
+	}
+	var items []item
+	for _, r := range l.rooms {
+		if li := r.listing.Load(); li != nil && li.visible && !li.closed {
+			items = append(items, item{r, li})
+		}
+	}
+	slices.SortStableFunc(items, func(a, b item) int { return cmp.Compare(rank(a.li), rank(b.li)) })
+	out := make([]any, 0, min(len(items), max))
+	for _, it := range items[:min(len(items), max)] {
+		out = append(out, roomEntry(it.r.name, it.li))
+	}
+	return out
+}
+
+// rank orders room list entries: joinable, full, closed.
+func rank(li *listing) int {
+	switch {
+	case !li.open:
+		return 2
+	case li.players+li.reserved >= li.capacity:
+		return 1
+	}
+	return 0
+}
+
+// roomEntry is a room as room lists carry it.
+func roomEntry(name string, li *listing) map[string]any {
+	e := map[string]any{
+		"name": name, "open": li.open, "players": int64(li.players), "maxPlayers": int64(li.maxPlayers),
+	}
+	if li.props != nil {
+		e["props"] = maps.Clone(li.props)
+	}
+	return e
+}

@@ -1,0 +1,186 @@
+package relay
+
+import (
+	"errors"
+	"math/rand/v2"
+
+	"github.com/bosonrt/boson/relay/protocol"
+)
+
+// maxMatchAttempts bounds the rooms one join-random tries: a picked room can fill or
+// close before the joiner gets in, and then the next one is tried.
+const maxMatchAttempts = 8
+
+// randomParams are what a join-random request asks for.
+type randomParams struct {
+	lobby      lobbyKey
+	expected   map[string]any // listed room properties the room must have
+	maxPlayers int            // the room's max players option must be this; 0: any
+	mode       protocol.MatchmakingMode
+	filters    []roomFilter // SQL lobbies: tried in order
+	extra      int          // expected users the joiner brings
+	create     bool         // create a room when none fits
+}
+
+// roomFilter is one SQL filter, compiled.
+type roomFilter func(*listing) bool
+
+func readRandomParams(key worldKey, p protocol.Params) (*randomParams, error) {
+	rp := &randomParams{}
+	var errs [7]error
+	var typ, mode, maxPlayers, join int64
+	var sql string
+	rp.lobby.world = key
+	rp.lobby.name, errs[0] = p.Str(protocol.ParamLobbyName, "")
+	typ, errs[1] = p.IntIn(protocol.ParamLobbyType, 0, 0, 255)
+	rp.expected, errs[2] = p.Map(protocol.ParamExpectedProps)
+	maxPlayers, errs[3] = p.IntIn(protocol.ParamExpectedMaxPlayers, 0, 0, 1<<16)
+	mode, errs[4] = p.IntIn(protocol.ParamMatchmakingMode, 0, 0, int64(protocol.RandomMatching))
+	sql, errs[5] = p.Str(protocol.ParamSQLFilter, "")
+	join, errs[6] = p.IntIn(protocol.ParamJoinMode, 0, 0, int64(protocol.RejoinOnly))
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, err
+	}
+	rp.lobby.typ, rp.mode, rp.maxPlayers = protocol.LobbyType(typ), protocol.MatchmakingMode(mode), int(maxPlayers)
+	rp.create = protocol.JoinMode(join) == protocol.JoinOrCreate
+	if sql != "" {
+		if rp.lobby.typ != protocol.LobbySQL {
+			return nil, errors.New("relay: SQL filters are for SQL lobbies (lobby type 2)")
+		}
+		var err error
+		if rp.filters, err = compileSQL(sql); err != nil {
+			return nil, err
+		}
+	}
+	return rp, nil
+}
+
+// joinRandom joins a room of the lobby that fits the request, picked by its
+// matchmaking mode; with JoinOrCreate it creates one in the lobby when none fits.
+func (sess *session) joinRandom(id uint32, p protocol.Params) *protocol.Response {
+	sess.mu.Lock()
+	key, busy := sess.key, sess.actor != nil
+	sess.mu.Unlock()
+	if busy {
+		return fail(protocol.CodeJoinFailedPeerAlreadyJoined, "already in a room: leave it first")
+	}
+	rp, err := readRandomParams(key, p)
+	if err != nil {
+		return badParam(err)
+	}
+	jp, err := readJoinParams(p)
+	if err != nil {
+		return badParam(err)
+	}
+	rp.extra = len(jp.expectedUsers)
+	var opts *roomOptions
+	if rp.create {
+		if opts, err = readRoomOptions(p, &sess.s.cfg); err != nil {
+			return badParam(err)
+		}
+		opts.lobbyName, opts.lobbyType = rp.lobby.name, int64(rp.lobby.typ)
+	}
+	l := sess.s.lobbyOf(rp.lobby, rp.create)
+	if l != nil && rp.create {
+		l.matchMu.Lock() // concurrent join-or-create-randoms fill one room rather than each making one
+		defer l.matchMu.Unlock()
+	}
+	name, create := jp.name, jp.mode
+	jp.op, jp.id, jp.mode = protocol.OpJoinRandomRoom, id, protocol.JoinOnly
+	if l != nil {
+		tried := map[*room]bool{}
+		for range maxMatchAttempts {
+			r := l.pick(rp, tried)
+			if r == nil {
+				break
+			}
+			tried[r] = true
+			jp.name = r.name
+			resp, retry := r.join(sess, false, jp)
+			if !retry && (resp == nil || !unavailable(resp.Code)) {
+				return resp
+			}
+		}
+	}
+	if !rp.create {
+		return fail(protocol.CodeNoRandomMatchFound, "no room in the lobby fits")
+	}
+	jp.name, jp.mode = name, create
+	if jp.name == "" {
+		jp.name = randomID()
+	}
+	return sess.enter(opts, true, jp)
+}
+
+// unavailable says a join failed because the room filled, closed or went away
+// meanwhile: the next room may do.
+func unavailable(c protocol.Code) bool {
+	switch c {
+	case protocol.CodeGameFull, protocol.CodeGameClosed, protocol.CodeGameDoesNotExist, protocol.CodeSlotError:
+		return true
+	}
+	return false
+}
+
+// pick chooses a room for rp among those not tried, or nil.
+func (l *lobby) pick(rp *randomParams, tried map[*room]bool) *room {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(rp.filters) == 0 {
+		return l.pickLocked(rp, nil, tried)
+	}
+	for _, f := range rp.filters { // the first filter that matches a room wins
+		if r := l.pickLocked(rp, f, tried); r != nil {
+			return r
+		}
+	}
+	return nil
+}
+
+func (l *lobby) pickLocked(rp *randomParams, f roomFilter, tried map[*room]bool) *room {
+	n := len(l.rooms)
+	start := 0
+	if rp.mode == protocol.SerialMatching && n > 0 {
+		start = l.serial % n
+	}
+	var chosen *room
+	seen := 0
+	for i := range n {
+		idx := (start + i) % n
+		r := l.rooms[idx]
+		if tried[r] || !l.fitsLocked(r.listing.Load(), rp, f) {
+			continue
+		}
+		switch rp.mode {
+		case protocol.RandomMatching: // reservoir sampling: each fitting room equally likely
+			if seen++; rand.IntN(seen) == 0 {
+				chosen = r
+			}
+			continue
+		case protocol.SerialMatching:
+			l.serial = idx + 1
+		}
+		return r
+	}
+	return chosen
+}
+
+// fitsLocked says whether a room's listing fits the request.
+func (l *lobby) fitsLocked(li *listing, rp *randomParams, f roomFilter) bool {
+	if li == nil || li.closed || !li.open || !li.visible || !li.fits(rp.extra) {
+		return false
+	}
+	if li.players == 0 && (l.key.typ != protocol.LobbyAsyncRandom || li.inactive == 0) {
+		return false // only async-random lobbies match rooms whose players are all away
+	}
+	if rp.maxPlayers != 0 && li.maxPlayers != rp.maxPlayers {
+		return false
+	}
+	for k, v := range rp.expected {
+		have, ok := li.props[k]
+		if !ok || !protocol.Equal(have, v) {
+			return false
+		}
+	}
+	return f == nil || f(li)
+}
