@@ -39,15 +39,15 @@ type lobby struct {
 // listing is what a lobby knows of a room: an immutable snapshot the room replaces
 // whenever it changes, read without locks.
 type listing struct {
-	version          uint64
-	open, visible    bool
-	closed           bool
-	players          int // active
-	inactive         int
-	maxPlayers       int // the room's option, 0 for the relay's limit
-	capacity         int // the effective limit
-	reserved         int // expected users not in the room
-	props            map[string]any
+	version       uint64
+	open, visible bool
+	closed        bool
+	players       int // active
+	inactive      int
+	maxPlayers    int // the room's option, 0 for the relay's limit
+	capacity      int // the effective limit
+	reserved      int // expected users not in the room
+	props         map[string]any
 }
 
 // fits reports whether a joiner bringing extra expected users fits.
