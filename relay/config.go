@@ -2,6 +2,7 @@ package relay
 
 import (
 	"cmp"
+	"maps"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -77,6 +78,8 @@ type Config struct {
 	MaxRoomListEntries int
 	// MaxRoomListQuery caps the rooms GetRoomList returns. If zero, 100.
 	MaxRoomListQuery int
+	// Web is the app's web service, for WebRPC and room webhooks. If nil, neither.
+	Web *WebConfig
 	// Logger receives the relay's logs. If nil, logs are discarded.
 	Logger *slog.Logger
 }
@@ -121,6 +124,12 @@ func (c *Config) withDefaults() {
 		}
 		c.TURN = &t
 	}
+	if c.Web != nil {
+		w := *c.Web
+		w.Headers = maps.Clone(w.Headers)
+		w.withDefaults()
+		c.Web = &w
+	}
 }
 
 func (c *Config) validate() error {
@@ -139,6 +148,11 @@ func (c *Config) validate() error {
 	}
 	if c.AuthTimeout < 0 || c.AbuseGrace < 0 || c.MaxEmptyRoomTTL < 0 || c.RoomListInterval < 0 || c.StatsInterval < 0 {
 		return fmt.Errorf("%w: negative duration", ErrBadConfig)
+	}
+	if c.Web != nil {
+		if err := c.Web.validate(); err != nil {
+			return err
+		}
 	}
 	if c.TURN != nil && (len(c.TURN.Secret) < 16 || c.TURN.TTL < 0) {
 		return fmt.Errorf("%w: TURN needs a secret of at least 16 bytes and a positive TTL", ErrBadConfig)

@@ -32,17 +32,19 @@ type raiseOptions struct {
 	group     int64
 	caching   protocol.Caching
 	slice     int64
+	forward   bool // to the Event webhook
 }
 
 func readRaiseOptions(p protocol.Params) (*raiseOptions, error) {
 	o := &raiseOptions{}
-	var errs [5]error
+	var errs [6]error
 	var recv, caching int64
 	recv, errs[0] = p.IntIn(protocol.ParamReceivers, 0, 0, int64(protocol.ReceiversMaster))
 	o.targets, errs[1] = p.Ints(protocol.ParamTargetActors)
 	o.group, errs[2] = p.IntIn(protocol.ParamInterestGroup, 0, 0, 255)
 	caching, errs[3] = p.IntIn(protocol.ParamCache, 0, 0, 255)
 	o.slice, errs[4] = p.IntIn(protocol.ParamCacheSliceIndex, 0, 0, 1<<31-1)
+	o.forward, errs[5] = p.Bool(protocol.ParamWebForward, false)
 	o.receivers, o.caching = protocol.Receivers(recv), protocol.Caching(caching)
 	return o, errors.Join(errs[:]...)
 }
@@ -116,6 +118,11 @@ func (r *room) raise(sess *session, a *actor, ch int, ev *protocol.Raise, o *rai
 		return protocol.CodeInvalidRequest, "raise event: unknown caching option " + itoa64(int64(o.caching))
 	}
 	r.s.stats.events.Add(1)
+	if o.forward {
+		args := actorArgs(a)
+		args["EvCode"], args["Data"] = ev.Code, slices.Clone(ev.Payload) // the payload as base64; the message buffer is reused
+		r.hookLocked(hookEvent, "Event", args)
+	}
 	sender := a.nr
 	sess.scratch = protocol.AppendCustomEvent(sess.scratch[:0], &protocol.CustomEvent{Code: ev.Code, Sender: sender, Payload: ev.Payload})
 	if err := r.deliverLocked(a, ch, sess.scratch, o); err != nil {

@@ -111,6 +111,13 @@ func (r *room) join(sess *session, created bool, jp *joinParams) (resp *protocol
 	}
 	defer r.mu.Unlock()
 	r.relistLocked()
+	if created {
+		args := actorArgs(a)
+		args["CreateOptions"] = r.opts.webArgs()
+		r.hookLocked(hookCreate, "Create", args)
+	} else {
+		r.hookLocked(hookJoin, "Join", actorArgs(a))
+	}
 	if !r.opts.suppressEvents {
 		r.broadcastLocked(&protocol.Event{Code: protocol.EventJoin, Params: protocol.Params{
 			protocol.ParamActorNr: int64(a.nr), protocol.ParamActors: []any{r.infoLocked(a)},

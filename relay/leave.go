@@ -31,6 +31,10 @@ func (r *room) leave(sess *session, a *actor, mayComeBack bool) {
 	}
 	sess.mu.Lock()
 	sess.actor = nil
+	why := "LeaveRequest"
+	if sess.gone {
+		why = "ClientDisconnect"
+	}
 	sess.mu.Unlock()
 	a.sess = nil
 	inactive := mayComeBack && r.opts.playerTTL != 0 && !r.cacheClosed
@@ -43,6 +47,9 @@ func (r *room) leave(sess *session, a *actor, mayComeBack bool) {
 		r.removeLocked(a)
 	}
 	r.announceLeaveLocked(a, inactive)
+	args := actorArgs(a)
+	args["IsInactive"] = inactive
+	r.hookLocked(hookLeave, why, args)
 	r.electMasterLocked()
 	closing := r.emptyCheckLocked()
 	r.relistLocked()
@@ -62,6 +69,9 @@ func (r *room) expire(a *actor, gen uint64) {
 	a.ttlTimer = nil
 	r.removeLocked(a)
 	r.announceLeaveLocked(a, false)
+	args := actorArgs(a)
+	args["IsInactive"] = false
+	r.hookLocked(hookLeave, "PlayerTtlTimedOut", args)
 	r.relistLocked()
 }
 

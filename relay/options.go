@@ -123,3 +123,14 @@ func readJoinParams(p protocol.Params) (*joinParams, error) {
 	jp.mode = protocol.JoinMode(mode)
 	return jp, errors.Join(errs[:]...)
 }
+
+// webArgs are the room's options as the Create webhook gets them (Photon's names).
+func (o *roomOptions) webArgs() map[string]any {
+	return map[string]any{
+		"MaxPlayers": o.maxPlayers, "IsVisible": o.visible, "IsOpen": o.open,
+		"PlayerTtl": ttlMillis(o.playerTTL), "EmptyRoomTtl": o.emptyTTL.Milliseconds(),
+		"CheckUserOnJoin": o.checkUser, "SuppressRoomEvents": o.suppressEvents,
+		"DeleteCacheOnLeave": o.cleanupCache, "PublishUserId": o.publishUserID,
+		"LobbyId": o.lobbyName, "LobbyType": o.lobbyType, "CustomProperties": o.props,
+	}
+}

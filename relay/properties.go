@@ -14,16 +14,18 @@ type propertyChange struct {
 	props     map[string]any
 	expected  map[string]any
 	broadcast bool
+	forward   bool            // to the GameProperties webhook
 	options   protocol.Params // room options changed with the room's properties
 }
 
 func readPropertyChange(p protocol.Params) (*propertyChange, error) {
 	c := &propertyChange{options: protocol.Params{}}
-	var errs [4]error
+	var errs [5]error
 	c.target, errs[0] = p.IntIn(protocol.ParamActorNr, 0, 0, 1<<31-1)
 	c.props, errs[1] = p.Map(protocol.ParamProperties)
 	c.expected, errs[2] = p.Map(protocol.ParamExpectedValues)
 	c.broadcast, errs[3] = p.Bool(protocol.ParamBroadcast, true)
+	c.forward, errs[4] = p.Bool(protocol.ParamWebForward, false)
 	for _, k := range []protocol.Param{protocol.ParamIsOpen, protocol.ParamIsVisible, protocol.ParamMaxPlayers, protocol.ParamExpectedUsers} {
 		if v, ok := p[k]; ok {
 			c.options[k] = v
@@ -86,6 +88,11 @@ func (r *room) setProperties(a *actor, p protocol.Params) *protocol.Response {
 	}
 	if c.broadcast {
 		r.announceChangeLocked(a, c)
+	}
+	if c.forward {
+		args := actorArgs(a)
+		args["TargetActor"], args["Properties"] = c.target, c.props
+		r.hookLocked(hookGameProperties, "Game", args)
 	}
 	return &protocol.Response{}
 }

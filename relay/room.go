@@ -171,6 +171,7 @@ func (r *room) electMasterLocked() {
 func (r *room) closeLocked() {
 	r.closed = true
 	r.relistLocked()
+	r.hookLocked(hookClose, "Close", map[string]any{"ActorCount": len(r.actors)})
 	if r.emptyTimer != nil {
 		r.emptyTimer.Stop()
 	}

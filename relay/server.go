@@ -24,6 +24,7 @@ type Server struct {
 	l       *transport.Listener
 	hook    *auth.Webhook
 	authSem chan struct{}
+	webSem  chan struct{} // web calls in flight (WebRPC and webhooks)
 	ctx     context.Context // ends at Close: cancels webhook calls
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup // goroutines and timer callbacks in flight
@@ -47,6 +48,7 @@ type Server struct {
 type serverStats struct {
 	sessions, authed, rooms                          atomic.Int64
 	requests, events, eventsOut, refused, disconnect atomic.Uint64
+	hooksFailed, hooksDropped                        atomic.Uint64
 }
 
 // Listen serves the relay protocol on pc.
@@ -91,6 +93,9 @@ func newServer(cfg *Config) (*Server, error) {
 	}
 	s.log = s.cfg.Logger
 	s.authSem = make(chan struct{}, s.cfg.MaxAuthCalls)
+	if s.cfg.Web != nil {
+		s.webSem = make(chan struct{}, s.cfg.Web.MaxInFlight)
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.cfg.Transport.Handler = s
 	if s.cfg.Transport.Logger == nil {

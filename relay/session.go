@@ -229,6 +229,8 @@ func (sess *session) dispatch(r *protocol.Request) *protocol.Response {
 		return &protocol.Response{}
 	case protocol.OpJoinRandomRoom:
 		return sess.joinRandom(r.ID, r.Params)
+	case protocol.OpWebRPC:
+		return sess.webRPC(r)
 	case protocol.OpFindFriends:
 		return sess.findFriends(r.Params)
 	}

@@ -190,3 +190,29 @@ func readLobbyStats(p protocol.Params) *LobbyStatsEvent {
 	}
 	return e
 }
+
+// WebRPCResult is the web service's answer to a WebRPC.
+type WebRPCResult struct {
+	ResultCode int
+	Message    string
+	Data       any
+}
+
+// WebRPC has the relay POST params (any protocol value) to the app's web service at
+// path, with the auth cookie from custom authentication if sendAuthCookie is set, and
+// returns the answer. It fails with protocol.CodeExternalHTTPCallFailed when the
+// service does not answer well, and CodeHTTPLimitReached when the relay has too many
+// calls in flight.
+func (c *Client) WebRPC(ctx context.Context, path string, params any, sendAuthCookie bool) (*WebRPCResult, error) {
+	p := protocol.Params{protocol.ParamURIPath: path, protocol.ParamSendAuthCookie: sendAuthCookie}
+	if params != nil {
+		p[protocol.ParamRPCParams] = params
+	}
+	resp, err := c.call(ctx, protocol.OpWebRPC, p)
+	if err != nil {
+		return nil, err
+	}
+	code, _ := resp.Params.Int(protocol.ParamResultCode, 0)
+	msg, _ := resp.Params.Str(protocol.ParamMessage, "")
+	return &WebRPCResult{ResultCode: int(code), Message: msg, Data: resp.Params[protocol.ParamData]}, nil
+}

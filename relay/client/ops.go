@@ -134,7 +134,17 @@ func (c *Client) RaiseEvent(code uint8, payload []byte, o *EventOptions) error {
 // compare-and-set: the change applies only if every expected key has that value (an
 // expected nil means "absent"); otherwise it fails with protocol.CodeInvalidOperation.
 func (c *Client) SetRoomProperties(ctx context.Context, props, expected map[string]any) error {
-	return c.setProperties(ctx, 0, props, expected)
+	return c.setProperties(ctx, 0, props, expected, false)
+}
+
+// SetPropertiesForwarded sets room (actor 0) or player properties as SetRoomProperties
+// and SetPlayerProperties do, and has the relay send the change to the app's
+// GameProperties webhook.
+func (c *Client) SetPropertiesForwarded(ctx context.Context, actor int, props, expected map[string]any) error {
+	if actor < 0 {
+		return fmt.Errorf("client: actor number %d is not a player", actor)
+	}
+	return c.setProperties(ctx, actor, props, expected, true)
 }
 
 // SetPlayerProperties sets the properties of the actor numbered actor, as
@@ -143,11 +153,14 @@ func (c *Client) SetPlayerProperties(ctx context.Context, actor int, props, expe
 	if actor <= 0 {
 		return fmt.Errorf("client: actor number %d is not a player", actor)
 	}
-	return c.setProperties(ctx, actor, props, expected)
+	return c.setProperties(ctx, actor, props, expected, false)
 }
 
-func (c *Client) setProperties(ctx context.Context, target int, props, expected map[string]any) error {
+func (c *Client) setProperties(ctx context.Context, target int, props, expected map[string]any, forward bool) error {
 	p := protocol.Params{protocol.ParamActorNr: int64(target), protocol.ParamProperties: props}
+	if forward {
+		p[protocol.ParamWebForward] = true
+	}
 	if expected != nil {
 		p[protocol.ParamExpectedValues] = expected
 	}

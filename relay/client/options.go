@@ -104,6 +104,8 @@ type EventOptions struct {
 	Caching       protocol.Caching
 	// CacheSliceIndex is the slice for SliceSetIndex, SlicePurgeIndex, SlicePurgeUpToIndex.
 	CacheSliceIndex int
+	// WebForward sends the event to the app's Event webhook too.
+	WebForward bool
 }
 
 func (o *RoomOptions) params(p protocol.Params) {
@@ -173,6 +175,9 @@ func (o *EventOptions) params() protocol.Params {
 	}
 	if o.CacheSliceIndex != 0 {
 		p[protocol.ParamCacheSliceIndex] = int64(o.CacheSliceIndex)
+	}
+	if o.WebForward {
+		p[protocol.ParamWebForward] = true
 	}
 	return p
 }

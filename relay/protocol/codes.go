@@ -30,6 +30,7 @@ const (
 	OpJoinRandomRoom  Op = 13 // join a room the lobby's matchmaking picks; with JoinOrCreate, create one if none fits
 	OpGetRoomList     Op = 14 // the rooms of a SQL lobby that match a filter
 	OpFindFriends     Op = 15 // online state and room of users
+	OpWebRPC          Op = 16 // have the relay POST to the app's web service and return the answer
 )
 
 var opNames = map[Op]string{
@@ -38,7 +39,7 @@ var opNames = map[Op]string{
 	OpChangeGroups: "ChangeGroups", OpSetMasterClient: "SetMasterClient",
 	OpSignal: "Signal", OpTURNCredentials: "TURNCredentials", OpJoinLobby: "JoinLobby",
 	OpLeaveLobby: "LeaveLobby", OpJoinRandomRoom: "JoinRandomRoom", OpGetRoomList: "GetRoomList",
-	OpFindFriends: "FindFriends",
+	OpFindFriends: "FindFriends", OpWebRPC: "WebRPC",
 }
 
 // String returns the operation's name, such as "JoinRoom".
@@ -159,6 +160,11 @@ const (
 	ParamOnline             Param = 76 // array of bools
 	ParamRoomNames          Param = 77 // array of strings ("" for none)
 	ParamExpectedMaxPlayers Param = 78 // int: a random room's max players must be this (0: any)
+	ParamURIPath            Param = 79 // string: the WebRPC path under the web base URL
+	ParamRPCParams          Param = 80 // any value: the WebRPC arguments
+	ParamSendAuthCookie     Param = 81 // bool: add the auth cookie to the WebRPC call
+	ParamResultCode         Param = 82 // int: the web service's ResultCode
+	ParamWebForward         Param = 83 // bool: send this event or property change to the Event/GameProperties webhook
 )
 
 // String returns "param N".

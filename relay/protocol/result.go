@@ -25,6 +25,7 @@ const (
 	CodeJoinFailedFoundInactiveJoiner Code = 32749
 	CodeJoinFailedRejoinerNotFound    Code = 32748
 	CodeJoinFailedFoundActiveJoiner   Code = 32746
+	CodeExternalHTTPCallFailed        Code = 32744
 	CodeOperationLimitReached         Code = 32743
 	CodeSlotError                     Code = 32742
 	CodeUnsupportedVersion            Code = 32739
@@ -33,6 +34,8 @@ const (
 	CodeRoomLimitReached              Code = 32736
 	CodeEventCacheFull                Code = 32735
 	CodeNotInRoom                     Code = 32734
+	CodeHTTPLimitReached              Code = 32745
+	CodeWebhookFailed                 Code = 32733 // ErrorInfo: a room webhook failed (Config.Web.ErrorInfo)
 )
 
 type codeInfo struct{ name, message string }
@@ -56,6 +59,9 @@ var codes = map[Code]codeInfo{
 	CodeJoinFailedRejoinerNotFound:    {"JoinFailedWithRejoinerNotFound", "no inactive actor of this user to rejoin as"},
 	CodeJoinFailedFoundActiveJoiner:   {"JoinFailedFoundActiveJoiner", "this user is already active in the room"},
 	CodeOperationLimitReached:         {"OperationLimitReached", "too many operations: slow down"},
+	CodeExternalHTTPCallFailed:        {"ExternalHttpCallFailed", "the web service did not answer, or answered with an error"},
+	CodeHTTPLimitReached:              {"HttpLimitReached", "too many web calls in flight: try again later"},
+	CodeWebhookFailed:                 {"WebhookFailed", "a room webhook failed"},
 	CodeSlotError:                     {"SlotError", "the expected users do not fit in the room"},
 	CodeUnsupportedVersion:            {"UnsupportedProtocolVersion", "the relay does not speak this protocol version"},
 	CodeAuthServiceUnavailable:        {"AuthServiceUnavailable", "the authentication service is unavailable"},
