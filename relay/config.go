@@ -2,9 +2,9 @@ package relay
 
 import (
 	"cmp"
-	"maps"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"time"
 

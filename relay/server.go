@@ -24,7 +24,7 @@ type Server struct {
 	l       *transport.Listener
 	hook    *auth.Webhook
 	authSem chan struct{}
-	webSem  chan struct{} // web calls in flight (WebRPC and webhooks)
+	webSem  chan struct{}   // web calls in flight (WebRPC and webhooks)
 	ctx     context.Context // ends at Close: cancels webhook calls
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup // goroutines and timer callbacks in flight
