@@ -71,6 +71,8 @@ func TestParseJoin(t *testing.T) {
 			mode: "create", name: "r",
 		}},
 		{[]string{"join-or-create", "--", "-odd-name"}, joinCommand{mode: "join-or-create", name: "-odd-name"}},
+		{[]string{"lobby"}, joinCommand{mode: "lobby", lobby: lobbyFlags{typ: "default"}}},
+		{[]string{"lobby", "ranked", "-type", "sql"}, joinCommand{mode: "lobby", lobby: lobbyFlags{name: "ranked", typ: "sql"}}},
 	}
 	tests[1].want.room.MaxPlayers, tests[1].want.room.Hidden = 4, true
 	tests[1].want.room.PlayerTTL, tests[1].want.room.EmptyRoomTTL = -1, 10*time.Second
@@ -80,7 +82,7 @@ func TestParseJoin(t *testing.T) {
 			t.Errorf("parseJoin(%q): %v", tt.words, err)
 			continue
 		}
-		if diff := cmp.Diff(tt.want, *got, cmp.AllowUnexported(joinCommand{})); diff != "" {
+		if diff := cmp.Diff(tt.want, *got, cmp.AllowUnexported(joinCommand{}, lobbyFlags{})); diff != "" {
 			t.Errorf("parseJoin(%q): (-want +got)\n%s", tt.words, diff)
 		}
 	}

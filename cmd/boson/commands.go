@@ -15,9 +15,10 @@ import (
 
 // joinCommand is a create, join, join-or-create or rejoin.
 type joinCommand struct {
-	mode string
-	name string
-	room client.RoomOptions // for create and join-or-create
+	mode  string
+	name  string
+	room  client.RoomOptions // for create and join-or-create
+	lobby lobbyFlags         // for lobby
 }
 
 // parseJoin parses a join command: words[0] is the command, then the room name and,
@@ -33,12 +34,20 @@ func parseJoin(words []string) (*joinCommand, error) {
 		fs.DurationVar(&jc.room.EmptyRoomTTL, "empty-ttl", 0, "how long the room outlives its last player")
 		fs.Var((*directModeValue)(&jc.room.DirectMode), "direct", "direct mode: none, all-to-others, master-to-others, all-to-all, master-to-all")
 	case "join", "rejoin":
+	case "lobby":
+		fs.StringVar(&jc.lobby.typ, "type", "default", "lobby type: default, sql or async")
 	default:
-		return nil, fmt.Errorf("unknown command %q (want create, join or join-or-create)", jc.mode)
+		return nil, fmt.Errorf("unknown command %q (want create, join, join-or-create or lobby)", jc.mode)
 	}
 	pos, err := parseArgs(fs, words[1:])
 	if err != nil {
 		return nil, err
+	}
+	if jc.mode == "lobby" && len(pos) <= 1 {
+		if len(pos) == 1 {
+			jc.lobby.name = pos[0]
+		}
+		return jc, nil
 	}
 	if len(pos) != 1 {
 		return nil, fmt.Errorf("usage: %s <room> [options]", jc.mode)

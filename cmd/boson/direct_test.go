@@ -52,3 +52,16 @@ func TestDirectCheckReportsEachLink(t *testing.T) {
 		}
 	}
 }
+
+func TestLobbyRandomJoinAndFriendsFromTheCommandLine(t *testing.T) {
+	_, flags := startRelay(t)
+	host := startUser(t, "host", append(flags, "-user", "host", "join-or-create", "arena", "-max", "4")...)
+	host.expect("joined room=arena actor=1 master=1 actors=1 created=true")
+	watcher := startUser(t, "watcher", append(flags, "-user", "watcher", "lobby")...)
+	watcher.expect(`room-list lobby="" room=arena open=true players=1/4 removed=false null`)
+	watcher.send("find-friends host,nobody")
+	watcher.expect(`friend host online=true room=""`)
+	watcher.expect(`friend nobody online=false room=""`)
+	watcher.send("join-random -mode serial")
+	watcher.expect("joined room=arena actor=2 master=1 actors=1,2 created=false")
+}

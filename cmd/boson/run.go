@@ -43,6 +43,7 @@ commands:
   create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s] [-direct mode]
   join <room>
   join-or-create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s] [-direct mode]
+  lobby [name] [-type default|sql|async]
   direct-check <room> [-peers 2] [-direct all-to-others] [-messages 20] [-wait 30s]
 
 Then each line of standard input is a command (type "help"), until "quit", the end

@@ -78,17 +78,23 @@ func (s *session) loop(ctx context.Context, lines <-chan string) int {
 type command func(s *session, ctx context.Context, args []string) error
 
 var commands = map[string]command{
-	"raise":          (*session).raise,
-	"set-room":       (*session).setRoom,
-	"set-player":     (*session).setPlayer,
-	"master":         (*session).master,
-	"groups":         (*session).groups,
-	"leave":          (*session).leave,
-	"create":         (*session).joinCmd,
-	"join":           (*session).joinCmd,
-	"join-or-create": (*session).joinCmd,
-	"rejoin":         (*session).joinCmd,
-	"send-direct":    (*session).sendDirect,
+	"raise":                 (*session).raise,
+	"set-room":              (*session).setRoom,
+	"set-player":            (*session).setPlayer,
+	"master":                (*session).master,
+	"groups":                (*session).groups,
+	"leave":                 (*session).leave,
+	"create":                (*session).joinCmd,
+	"join":                  (*session).joinCmd,
+	"join-or-create":        (*session).joinCmd,
+	"rejoin":                (*session).joinCmd,
+	"send-direct":           (*session).sendDirect,
+	"join-lobby":            (*session).joinLobby,
+	"leave-lobby":           (*session).leaveLobby,
+	"join-random":           (*session).joinRandom,
+	"join-or-create-random": (*session).joinRandom,
+	"find-friends":          (*session).findFriends,
+	"web-rpc":               (*session).webRPC,
 }
 
 const help = `commands:
@@ -104,6 +110,12 @@ const help = `commands:
   join <room>
   join-or-create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s] [-direct mode]
   rejoin <room>
+  join-lobby [name] [-type default|sql|async]
+  leave-lobby
+  join-random [-lobby name] [-type t] [-expect k=v] [-max N] [-mode fill|serial|random] [-sql filter]
+  join-or-create-random [same flags] [-room-max N]
+  find-friends user1,user2
+  web-rpc <path> [json] [-cookie]
   quit
 `
 
@@ -152,6 +164,16 @@ func (s *session) join(ctx context.Context, jc *joinCommand) error {
 		r, err = s.c.JoinOrCreateRoom(ctx, jc.name, &ro, nil)
 	case "rejoin":
 		r, err = s.c.RejoinRoom(ctx, jc.name)
+	case "lobby":
+		l, lerr := jc.lobby.lobby()
+		if lerr != nil {
+			return lerr
+		}
+		if err = s.c.JoinLobby(ctx, l); err == nil {
+			s.quiet.Store(false)
+			s.out.line("in-lobby name="+word(l.Name), map[string]any{"type": "in-lobby", "lobby": l.Name, "lobby_type": int(l.Type)})
+		}
+		return err
 	default:
 		r, err = s.c.JoinRoom(ctx, jc.name, nil)
 	}
