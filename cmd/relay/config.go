@@ -59,6 +59,10 @@ type Config struct {
 	TURNPorts   string   // -turn-ports: relay port range
 	TURNURLs    []string // -turn-urls: TURN/STUN URLs given to clients (external servers, or override)
 	TURNSecret  string   // -turn-secret: REST credential secret shared with external TURN servers
+
+	WebURL       string   // -web-url: the app's web service for WebRPC and webhooks; empty disables both
+	WebHooks     []string // -web-hooks: kind=path pairs (create, join, leave, event, properties, close)
+	WebErrorInfo bool     // -web-error-info: tell rooms when a webhook fails
 }
 
 // flagSet declares every setting of c as a flag, with its default.
@@ -90,7 +94,32 @@ func (c *Config) flagSet(stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.TURNPorts, "turn-ports", "50000-50999", "UDP port `range` for TURN relays")
 	fs.Var((*listValue)(&c.TURNURLs), "turn-urls", "comma-separated TURN/STUN `URLs` for clients (default: the built-in service)")
 	fs.StringVar(&c.TURNSecret, "turn-secret", "", "`secret` for TURN credentials, shared with external TURN servers (default: derived from the relay's secret)")
+	fs.StringVar(&c.WebURL, "web-url", "", "base `URL` of the app's web service, for WebRPC and room webhooks; {AppId} and {AppVersion} are replaced (empty: none)")
+	fs.Var((*listValue)(&c.WebHooks), "web-hooks", "room webhooks as comma-separated `kind=path` (kinds: create, join, leave, event, properties, close)")
+	fs.BoolVar(&c.WebErrorInfo, "web-error-info", false, "send a room an ErrorInfo event when one of its webhooks fails")
 	return fs
+}
+
+// webConfig returns the web service settings, or nil.
+func (c *Config) webConfig() (*relay.WebConfig, error) {
+	if c.WebURL == "" {
+		if len(c.WebHooks) > 0 {
+			return nil, errors.New("-web-hooks needs -web-url")
+		}
+		return nil, nil
+	}
+	w := &relay.WebConfig{BaseURL: c.WebURL, ErrorInfo: c.WebErrorInfo}
+	paths := map[string]*string{"create": &w.PathCreate, "join": &w.PathJoin, "leave": &w.PathLeave,
+		"event": &w.PathEvent, "properties": &w.PathGameProperties, "close": &w.PathClose}
+	for _, h := range c.WebHooks {
+		kind, path, ok := strings.Cut(h, "=")
+		if p := paths[kind]; ok && p != nil && path != "" {
+			*p = path
+			continue
+		}
+		return nil, fmt.Errorf("-web-hooks %q: want kind=path with kind create, join, leave, event, properties or close", h)
+	}
+	return w, nil
 }
 
 // loadConfig builds the configuration from args, the environment (read with getenv)
@@ -281,8 +310,13 @@ func (l *listValue) Set(s string) error {
 func (l *listValue) Get() any { return []string(*l) }
 
 // relayConfig returns the relay.Config that serves c with identity id.
-func (c *Config) relayConfig(id *handshake.Identity, log *slog.Logger) *relay.Config {
+func (c *Config) relayConfig(id *handshake.Identity, log *slog.Logger) (*relay.Config, error) {
+	web, err := c.webConfig()
+	if err != nil {
+		return nil, err
+	}
 	rc := &relay.Config{
+		Web: web,
 		Transport: transport.ListenConfig{
 			Config:   transport.Config{Unencrypted: c.AllowUnencrypted, Logger: log},
 			Identity: id,
@@ -303,5 +337,5 @@ func (c *Config) relayConfig(id *handshake.Identity, log *slog.Logger) *relay.Co
 			Logger:        log,
 		}
 	}
-	return rc
+	return rc, nil
 }

@@ -157,3 +157,28 @@ func writeFile(t *testing.T, content string) string {
 	}
 	return p
 }
+
+func TestWebHooksFlag(t *testing.T) {
+	c, err := loadConfig([]string{"-web-url", "https://api.example.com/{AppId}", "-web-hooks", "create=rooms/new,close=rooms/end",
+		"-web-error-info"}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.webConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.PathCreate != "rooms/new" || w.PathClose != "rooms/end" || w.PathJoin != "" || !w.ErrorInfo {
+		t.Errorf("web config %+v", w)
+	}
+	for _, bad := range [][]string{{"-web-hooks", "create=x"}, {"-web-url", "https://x", "-web-hooks", "start=x"},
+		{"-web-url", "https://x", "-web-hooks", "join"}} {
+		c, err := loadConfig(bad, func(string) string { return "" }, io.Discard)
+		if err == nil {
+			_, err = c.webConfig()
+		}
+		if err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}

@@ -36,11 +36,14 @@ func (c *Config) Run(ctx context.Context, stdout io.Writer, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
+	rc, err := c.relayConfig(id, log)
+	if err != nil {
+		return err
+	}
 	turnSrv, turnCfg, err := c.startTURN(id, log)
 	if err != nil {
 		return err
 	}
-	rc := c.relayConfig(id, log)
 	rc.TURN = turnCfg
 	srv, err := relay.ListenUDP(c.Listen, rc)
 	if err != nil {
