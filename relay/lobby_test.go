@@ -294,3 +294,21 @@ func TestStatsReachClientsPeriodically(t *testing.T) {
 		t.Errorf("lobby stats %+v, want %+v", ls.Lobbies, want)
 	}
 }
+
+func TestAutoJoinLobbyAfterConnectingAndAfterLeaving(t *testing.T) {
+	s := startRelay(t, lobbyConfig())
+	mustRoom(t)(connect(t, s, "host").CreateRoom(testContext(t), "r1", nil, nil))
+	p, err := tryConnect(t, s, &client.Options{AppID: "game", AppVersion: "1", UserID: "auto", Nickname: "auto",
+		Auth: client.Auth{Type: auth.None}, AutoJoinLobby: true})
+	must(t, err)
+	if got := names(next[*client.RoomListEvent](p).Rooms); !slices.Equal(got, []string{"r1"}) {
+		t.Fatalf("room list after connecting: %v, want [r1]", got)
+	}
+	mustRoom(t)(p.JoinRoom(testContext(t), "r1", nil))
+	must(t, p.LeaveRoom(testContext(t), false))
+	for {
+		if e := next[*client.RoomListEvent](p); !e.Update {
+			break // the full list again, after leaving
+		}
+	}
+}

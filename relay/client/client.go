@@ -74,6 +74,12 @@ func Dial(ctx context.Context, address string, opts *Options) (*Client, error) {
 		c.Close()
 		return nil, err
 	}
+	if c.opts.AutoJoinLobby {
+		if err := c.JoinLobby(ctx, Lobby{}); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
 	return c, nil
 }
 

@@ -76,6 +76,9 @@ func (c *Client) LeaveRoom(ctx context.Context, willComeBack bool) error {
 		c.lastRoom = ""
 		c.mu.Unlock()
 	}
+	if err == nil && c.opts.AutoJoinLobby {
+		err = c.JoinLobby(ctx, Lobby{})
+	}
 	return err
 }
 

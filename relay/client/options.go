@@ -33,6 +33,9 @@ type Options struct {
 	Fingerprints []handshake.Fingerprint
 	// LobbyStats asks the relay for periodic [LobbyStatsEvent]s.
 	LobbyStats bool
+	// AutoJoinLobby joins the default lobby after connecting and after leaving a room,
+	// so that room lists keep coming.
+	AutoJoinLobby bool
 	// EventChannels is the number of event channels, each reliable and unreliable.
 	// If zero, 2. At most 16.
 	EventChannels int
