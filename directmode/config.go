@@ -21,7 +21,7 @@ const (
 	DefaultDisconnectTimeout = 2 * time.Second
 	DefaultFailedTimeout     = 5 * time.Second
 	DefaultKeepalive         = 500 * time.Millisecond
-	DefaultMaxQueuedEvents   = 65536
+	DefaultMaxQueuedEvents   = 8192
 	DefaultReflexiveWait     = 300 * time.Millisecond
 	DefaultRelayWait         = time.Second
 )
@@ -73,7 +73,7 @@ type Config struct {
 	// zero, 1 MiB.
 	MaxBufferedBytes int
 	// MaxQueuedEvents bounds the events waiting for the Handler; when it is full the
-	// oldest unreliable message is dropped, else the oldest message. If zero, 65536.
+	// oldest unreliable message is dropped, else the oldest message. If zero, 8192.
 	MaxQueuedEvents int
 
 	// Net is the network pion uses (e.g. a pion vnet for tests). If nil, the host's.

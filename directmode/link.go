@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"io"
 	"sync/atomic"
 	"time"
 
@@ -43,6 +44,8 @@ type link struct {
 	restartAt        time.Time // when the offerer may restart ICE next
 	restartDelay     time.Duration
 	restarts         int                       // ICE restarts made (offerer) or answered (answerer)
+	localRelay       bool                      // the selected pair goes through this side's TURN allocation
+	turnUntil        time.Time                 // when the TURN credentials of the latest gathering expire
 	pending          []webrtc.ICECandidateInit // candidates that arrived before the remote description
 	remoteCandidates int
 
@@ -67,8 +70,12 @@ func newSession() int64 {
 	}
 }
 
-// openLink creates the link to peer as its offerer and sends the offer.
+// openLink creates the link to peer as its offerer and sends the offer, unless
+// links with peer are being made too fast (the next sync tries again).
 func (m *Mesh) openLink(peer int) {
+	if !m.newSessionAllowed(peer) {
+		return
+	}
 	l, err := m.newLink(peer, newSession(), true)
 	if err != nil {
 		m.failLink(peer, err)
@@ -109,7 +116,7 @@ func (m *Mesh) newLink(peer int, session int64, offerer bool) (*link, error) {
 	l := &link{m: m, peer: peer, session: session, offerer: offerer, pc: pc,
 		sigq: make(chan map[string]any, 256), restartDelay: m.cfg.FailedTimeout}
 	l.created = time.Now()
-	l.started = l.created
+	l.started, l.turnUntil = l.created, m.turnUntil
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c != nil {
 			init := c.ToJSON()
@@ -134,7 +141,8 @@ func (l *link) watchChannel(dc *webrtc.DataChannel) {
 	case labelUnreliable:
 		idx = 1
 	default:
-		l.m.log.Warn("directmode: unknown data channel", "actor", l.peer, "label", dc.Label())
+		l.m.log.Debug("directmode: closing an unknown data channel", "actor", l.peer, "label", dc.Label())
+		_ = dc.Close()
 		return
 	}
 	dc.OnOpen(func() {
@@ -158,6 +166,9 @@ func (l *link) readLoop(rw datachannel.ReadWriteCloser, reliable bool) {
 	buf := make([]byte, l.m.cfg.MaxMessageSize)
 	for {
 		n, err := rw.Read(buf)
+		if errors.Is(err, io.ErrShortBuffer) {
+			continue // over MaxMessageSize: dropped (pion discards it)
+		}
 		if err != nil {
 			return
 		}
@@ -174,6 +185,7 @@ func (l *link) signalLoop() {
 		ctx, cancel := context.WithTimeout(l.m.ctx, signalTimeout)
 		err := l.m.c.Signal(ctx, l.peer, msg)
 		cancel()
+		l.m.pending.Add(-1)
 		if err != nil && l.m.ctx.Err() == nil {
 			l.m.log.Debug("directmode: signal", "actor", l.peer, "kind", msg["t"], "err", err)
 		}
@@ -187,6 +199,7 @@ func (l *link) signal(s *Signal) {
 	s.Session = l.session
 	select {
 	case l.sigq <- s.Map():
+		l.m.pending.Add(1)
 	default:
 		l.m.log.Warn("directmode: signalling queue full", "actor", l.peer, "kind", s.Kind)
 	}
@@ -201,8 +214,22 @@ func (l *link) offer(restart bool) error {
 	if err := l.pc.SetLocalDescription(sdp); err != nil {
 		return err
 	}
-	l.signal(&Signal{Kind: SignalOffer, SDP: sdp.SDP})
+	l.signal(&Signal{Kind: SignalOffer, SDP: sdp.SDP, Restart: restart})
 	return nil
+}
+
+// refreshServers gives the connection fresh TURN credentials for its next gathering
+// (an ICE restart): a connection keeps the ones it was made with, which expire.
+func (l *link) refreshServers() {
+	cfg := webrtc.Configuration{ICEServers: l.m.iceServers()}
+	if l.m.cfg.RelayOnly {
+		cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+	}
+	if err := l.pc.SetConfiguration(cfg); err != nil {
+		l.m.log.Debug("directmode: new ICE servers", "actor", l.peer, "err", err)
+		return
+	}
+	l.turnUntil = l.m.turnUntil
 }
 
 // answer applies an offer and sends the answer.
@@ -264,9 +291,29 @@ func (l *link) stateChanged(s webrtc.PeerConnectionState) {
 	if l.closed {
 		return
 	}
-	if s == webrtc.PeerConnectionStateConnected {
+	switch s {
+	case webrtc.PeerConnectionStateConnected:
 		l.checkUp()
+	case webrtc.PeerConnectionStateClosed:
+		// The other side closed it (a DTLS close_notify): start over. The offerer
+		// opens a new link at the next sync, the answerer waits for its offer.
+		l.died(ErrLinkLost)
+	case webrtc.PeerConnectionStateFailed:
+		if l.pc.ICEConnectionState() != webrtc.ICEConnectionStateFailed {
+			l.died(ErrLinkLost) // DTLS or SCTP failed: an ICE restart cannot help
+		}
 	}
+}
+
+// died replaces a link that cannot recover: it is reported (unless it was already)
+// and closed, and the other side is told.
+func (l *link) died(err error) {
+	l.lost()
+	if !l.reported {
+		l.reported = true
+		l.m.events.push(&FailedEvent{Actor: l.peer, Err: err})
+	}
+	l.m.closeLink(l, false, true)
 }
 
 func (l *link) iceStateChanged(s webrtc.ICEConnectionState) {
@@ -304,6 +351,7 @@ func (l *link) checkUp() {
 	if pair, err := l.pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair(); err == nil && pair != nil {
 		e.Local, e.Remote = pair.Local.Typ.String(), pair.Remote.Typ.String()
 		e.Relayed = pair.Local.Typ == webrtc.ICECandidateTypeRelay || pair.Remote.Typ == webrtc.ICECandidateTypeRelay
+		l.localRelay = pair.Local.Typ == webrtc.ICECandidateTypeRelay
 	}
 	l.m.events.push(e)
 }
@@ -332,6 +380,17 @@ func (l *link) checkTimers(now time.Time) {
 	if l.iceFailed && l.offerer && now.After(l.restartAt) {
 		l.restart(now)
 	}
+	// A link through this side's TURN allocation needs new credentials before its
+	// expire: the allocation cannot be refreshed with expired ones.
+	if l.established && l.localRelay && !l.turnUntil.IsZero() && l.turnUntil.Sub(now) < l.m.turnMargin() {
+		l.turnUntil = time.Time{} // once per credentials
+		if l.offerer {
+			l.restartAt = now
+			l.restart(now)
+		} else {
+			l.signal(&Signal{Kind: SignalRestart})
+		}
+	}
 }
 
 // restart restarts ICE (offerer only), backing off while restarts keep failing.
@@ -341,6 +400,7 @@ func (l *link) restart(now time.Time) {
 	}
 	l.iceFailed = false
 	l.restarts, l.remoteCandidates = l.restarts+1, 0
+	l.refreshServers()
 	l.started, l.restartAt = now, now.Add(l.restartDelay)
 	l.restartDelay = min(2*l.restartDelay, maxRestartDelay)
 	l.m.log.Debug("directmode: ICE restart", "actor", l.peer)

@@ -1,10 +1,13 @@
 package directmode
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
+	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,7 +42,8 @@ type Mesh struct {
 	wake   chan struct{}
 
 	dispatched  chan struct{} // closed when dispatchLoop ends
-	dispatching atomic.Bool   // the Handler is running
+	dispatchGID atomic.Int64  // the goroutine that calls the Handler
+	pending     atomic.Int64  // signals queued or being sent: Close lets its goodbyes leave
 
 	inboxMu sync.Mutex // guards inbox
 	inbox   []func()
@@ -55,6 +59,8 @@ type Mesh struct {
 	// Owned by the loop.
 	turn      []webrtc.ICEServer
 	turnUntil time.Time
+	turnTTL   time.Duration
+	sessions  map[int]*bucket // new links per player, rate-limited
 }
 
 // view is what the mesh knows of the room.
@@ -82,7 +88,7 @@ func New(c *client.Client, cfg *Config) (*Mesh, error) {
 		return nil, err
 	}
 	m := &Mesh{c: c, cfg: cc, log: cc.Logger, wake: make(chan struct{}, 1), links: map[int]*link{},
-		dispatched: make(chan struct{})}
+		dispatched: make(chan struct{}), sessions: map[int]*bucket{}}
 	m.api = newAPI(&cc)
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.events.init(cc.MaxQueuedEvents)
@@ -120,7 +126,7 @@ func newAPI(c *Config) *webrtc.API {
 func (m *Mesh) HandleEvent(ev client.Event) bool {
 	switch e := ev.(type) {
 	case *client.SignalEvent:
-		m.post(func() { m.handleSignal(e.Sender, e.Data) })
+		m.postSignal(func() { m.handleSignal(e.Sender, e.Data) })
 		return true
 	case *client.CustomEvent:
 		if e.Code != m.cfg.RelayEventCode {
@@ -129,25 +135,56 @@ func (m *Mesh) HandleEvent(ev client.Event) bool {
 		m.events.push(&MessageEvent{From: e.Sender, Data: e.Payload, Reliable: e.Reliable, ViaRelay: true})
 		return true
 	case *client.JoinEvent, *client.LeaveEvent, *client.MasterClientChangedEvent, *client.DisconnectedEvent:
-		m.Sync()
+		m.post(m.sync)
 	}
 	return false
 }
 
-// Sync makes the mesh re-read the client's room now, e.g. right after joining it.
-func (m *Mesh) Sync() { m.post(m.sync) }
+// syncWait bounds how long Sync waits for the mesh's loop.
+const syncWait = time.Second
 
-// Close closes every link and stops the mesh, waiting for the Handler to return unless
-// it is called from the Handler. It closes the client only if the mesh was made by
-// [Dial]. It is idempotent; afterwards SendDirect returns an error matching
+// Sync makes the mesh re-read the client's room now, e.g. right after joining it, and
+// returns once it has (or after a second, if the mesh is busy): SendDirect then
+// knows the room.
+func (m *Mesh) Sync() {
+	done := make(chan struct{})
+	if !m.post(func() { m.sync(); close(done) }) {
+		return
+	}
+	t := time.NewTimer(syncWait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	case <-m.ctx.Done():
+	}
+}
+
+// byeWait bounds how long Close waits for its goodbyes to the linked players to leave.
+const byeWait = 500 * time.Millisecond
+
+// Close closes every link (telling the linked players, best effort) and stops the
+// mesh, waiting for a running Handler to return unless it is called from the Handler;
+// no Handler call starts after Close. It closes the client only if the mesh was made
+// by [Dial]. It is idempotent; afterwards SendDirect returns an error matching
 // net.ErrClosed.
 func (m *Mesh) Close() error {
+	byes := make(chan struct{})
+	if !m.post(func() { m.closeAll(false, true); close(byes) }) {
+		close(byes)
+	}
 	if m.closed.Swap(true) {
 		return nil
 	}
+	deadline := time.Now().Add(byeWait)
+	waitFor(byes, byeWait)
+	for m.pending.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond) // the goodbyes are on their way to the relay
+	}
 	m.cancel()
 	m.wg.Wait()
-	if !m.dispatching.Load() {
+	m.events.close()
+	if m.dispatchGID.Load() != goroutineID() {
 		<-m.dispatched
 	}
 	if m.ownsClient {
@@ -156,17 +193,42 @@ func (m *Mesh) Close() error {
 	return nil
 }
 
+func waitFor(ch <-chan struct{}, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ch:
+	case <-t.C:
+	}
+}
+
+// goroutineID is the current goroutine's id, read from its stack header
+// ("goroutine 42 [running]:"); Close uses it to know whether the Handler calls it.
+func goroutineID() int64 {
+	var buf [32]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	id, _ := strconv.ParseInt(string(b[:max(bytes.IndexByte(b, ' '), 0)]), 10, 64)
+	return id
+}
+
 // Dropped returns how many unreliable messages were dropped because a channel's send
 // buffer was full, and how many events because the Handler fell behind.
 func (m *Mesh) Dropped() (messages, events uint64) {
 	return m.dropped.Load(), m.events.droppedCount()
 }
 
-// post queues work for the loop; it reports false if the mesh is closed or the queue
-// is full.
-func (m *Mesh) post(fn func()) bool {
+// post queues work for the loop; it reports false if the mesh is closed. Work from
+// pion and the mesh itself is never dropped.
+func (m *Mesh) post(fn func()) bool { return m.enqueue(fn, false) }
+
+// postSignal queues the handling of a player's signal, which is dropped when the
+// loop is maxInbox items behind (a flooding player).
+func (m *Mesh) postSignal(fn func()) bool { return m.enqueue(fn, true) }
+
+func (m *Mesh) enqueue(fn func(), bounded bool) bool {
 	m.inboxMu.Lock()
-	if m.closed.Load() || len(m.inbox) >= maxInbox {
+	if m.closed.Load() || (bounded && len(m.inbox) >= maxInbox) {
 		m.inboxMu.Unlock()
 		return false
 	}
@@ -187,8 +249,7 @@ func (m *Mesh) runLoop() {
 	for {
 		select {
 		case <-m.ctx.Done():
-			m.closeAll(false)
-			m.events.close()
+			m.closeAll(false, false)
 			return
 		case <-m.wake:
 			m.runInbox()
@@ -214,15 +275,14 @@ func (m *Mesh) runInbox() {
 
 func (m *Mesh) dispatchLoop() {
 	defer close(m.dispatched)
+	m.dispatchGID.Store(goroutineID())
 	for {
 		e, ok := m.events.wait()
-		if !ok {
+		if !ok || m.closed.Load() { // queued events are dropped at Close
 			return
 		}
 		if m.cfg.Handler != nil {
-			m.dispatching.Store(true)
 			m.cfg.Handler(e)
-			m.dispatching.Store(false)
 		}
 	}
 }
@@ -232,7 +292,7 @@ func (m *Mesh) sync() {
 	v := m.readRoom()
 	old := m.view
 	if v.room != old.room || v.self != old.self || v.mode != old.mode {
-		m.closeAll(true)
+		m.closeAll(true, true)
 	}
 	want := peers(v.mode, v.self, v.master, v.active)
 	m.mu.Lock()
@@ -294,10 +354,11 @@ func (m *Mesh) setLink(peer int, l *link) {
 	}
 }
 
-// closeAll closes every link, with ClosedEvents if report is set.
-func (m *Mesh) closeAll(report bool) {
+// closeAll closes every link, with ClosedEvents if report is set, telling the
+// players if sayBye is set.
+func (m *Mesh) closeAll(report, sayBye bool) {
 	for _, l := range m.snapshot() {
-		m.closeLink(l, report, false)
+		m.closeLink(l, report, sayBye)
 	}
 }
 
@@ -333,11 +394,15 @@ func (m *Mesh) iceServers() []webrtc.ICEServer {
 	if m.cfg.NoRelayTURN {
 		return servers
 	}
-	if time.Until(m.turnUntil) < time.Minute {
+	if time.Until(m.turnUntil) < m.turnTTL/2 { // every link gets at least half a TTL
 		m.fetchTURN()
 	}
 	return append(servers, m.turn...)
 }
+
+// turnMargin is how long before its TURN credentials expire a relayed link restarts
+// ICE with new ones: a quarter of their lifetime, at most a minute.
+func (m *Mesh) turnMargin() time.Duration { return min(time.Minute, m.turnTTL/4) }
 
 func (m *Mesh) fetchTURN() {
 	ctx, cancel := context.WithTimeout(m.ctx, 5*time.Second)
@@ -346,9 +411,9 @@ func (m *Mesh) fetchTURN() {
 	if err != nil {
 		// No TURN this time; try again in a minute (the relay may offer none at all).
 		m.log.Info("directmode: no TURN credentials from the relay", "err", err)
-		m.turn, m.turnUntil = nil, time.Now().Add(2*time.Minute)
+		m.turn, m.turnUntil, m.turnTTL = nil, time.Now().Add(time.Minute), time.Minute
 		return
 	}
 	m.turn = []webrtc.ICEServer{{URLs: tc.URLs, Username: tc.Username, Credential: tc.Password}}
-	m.turnUntil = tc.Expires
+	m.turnUntil, m.turnTTL = tc.Expires, time.Until(tc.Expires)
 }

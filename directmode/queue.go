@@ -2,15 +2,51 @@ package directmode
 
 import "sync"
 
-// eventQueue holds events for the Handler. When full it drops the oldest unreliable
-// message, else the oldest message, else the oldest event, and counts the drop.
+// eventQueue holds events for the Handler, in order. When full it drops the oldest
+// unreliable message, else the oldest reliable message, else the oldest event, and
+// counts the drop. Every operation is O(1) (amortized).
 type eventQueue struct {
 	mu      sync.Mutex // guards the following fields
 	cond    *sync.Cond
-	events  []Event
+	all     fifo // every queued event
+	unrel   fifo // the unreliable messages among them
+	rel     fifo // the reliable messages among them
+	n       int  // events queued (items in all that are not gone)
 	max     int
 	dropped uint64
 	closed  bool
+}
+
+// queued is one event; gone marks it taken or dropped, so that the other FIFOs that
+// hold it skip it.
+type queued struct {
+	e    Event
+	gone bool
+}
+
+// fifo is a queue of items with lazy removal.
+type fifo struct {
+	items []*queued
+	head  int
+}
+
+func (f *fifo) push(q *queued) { f.items = append(f.items, q) }
+
+// pop returns the oldest item not gone, or nil.
+func (f *fifo) pop() *queued {
+	for f.head < len(f.items) {
+		q := f.items[f.head]
+		f.items[f.head] = nil
+		f.head++
+		if f.head > 64 && f.head*2 > len(f.items) { // reclaim the consumed front
+			f.items = append(f.items[:0], f.items[f.head:]...)
+			f.head = 0
+		}
+		if !q.gone {
+			return q
+		}
+	}
+	return nil
 }
 
 func (q *eventQueue) init(max int) {
@@ -24,51 +60,54 @@ func (q *eventQueue) push(e Event) {
 	if q.closed {
 		return
 	}
-	if len(q.events) >= q.max {
+	if q.n >= q.max {
 		q.dropOldestLocked()
 	}
-	q.events = append(q.events, e)
+	it := &queued{e: e}
+	q.all.push(it)
+	if m, ok := e.(*MessageEvent); ok {
+		if m.Reliable {
+			q.rel.push(it)
+		} else {
+			q.unrel.push(it)
+		}
+	}
+	q.n++
 	q.cond.Signal()
 }
 
 func (q *eventQueue) dropOldestLocked() {
-	drop := 0
-	for _, reliable := range []bool{false, true} {
-		if i := q.oldestMessageLocked(reliable); i >= 0 {
-			drop = i
-			break
-		}
+	it := q.unrel.pop()
+	if it == nil {
+		it = q.rel.pop()
 	}
-	q.events = append(q.events[:drop], q.events[drop+1:]...)
-	q.dropped++
-}
-
-func (q *eventQueue) oldestMessageLocked(reliable bool) int {
-	for i, e := range q.events {
-		if m, ok := e.(*MessageEvent); ok && m.Reliable == reliable {
-			return i
-		}
+	if it == nil {
+		it = q.all.pop()
 	}
-	return -1
+	if it != nil {
+		it.gone = true
+		q.n--
+		q.dropped++
+	}
 }
 
 // wait returns the next event, blocking; false once the queue is closed and empty.
 func (q *eventQueue) wait() (Event, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for len(q.events) == 0 && !q.closed {
+	for q.n == 0 && !q.closed {
 		q.cond.Wait()
 	}
-	if len(q.events) == 0 {
+	it := q.all.pop()
+	if it == nil {
 		return nil, false
 	}
-	e := q.events[0]
-	q.events[0] = nil
-	q.events = q.events[1:]
-	return e, true
+	it.gone = true
+	q.n--
+	return it.e, true
 }
 
-// close wakes the waiter; events already queued are still delivered.
+// close wakes the waiter; events already queued are still returned by wait.
 func (q *eventQueue) close() {
 	q.mu.Lock()
 	q.closed = true

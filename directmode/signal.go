@@ -22,6 +22,7 @@ type Signal struct {
 	Kind    string
 	Session int64  // chosen by the offerer for each link; stale messages carry another
 	SDP     string // offer and answer
+	Restart bool   // an offer that restarts ICE on the session's link
 	// Candidate, MID, MLineIndex and UsernameFragment are an RTCIceCandidateInit.
 	Candidate        string
 	MID              string
@@ -35,6 +36,9 @@ func (s *Signal) Map() map[string]any {
 	switch s.Kind {
 	case SignalOffer, SignalAnswer:
 		m["sdp"] = s.SDP
+		if s.Restart {
+			m["r"] = true
+		}
 	case SignalCandidate:
 		m["c"], m["mid"], m["i"], m["u"] = s.Candidate, s.MID, int64(s.MLineIndex), s.UsernameFragment
 	}
@@ -49,6 +53,8 @@ func (s *Signal) Map() map[string]any {
 //	       for each new link and kept across ICE restarts; messages of another session
 //	       are stale and ignored
 //	"sdp": for offer and answer, the SDP (at most 15 KiB)
+//	"r":   true on an offer that restarts ICE; a side that does not know the session
+//	       answers it with a bye, and the offerer starts a new session
 //	"c", "mid", "i", "u": for candidate, the candidate line, sdpMid, sdpMLineIndex and
 //	       usernameFragment of an RTCIceCandidateInit
 //
@@ -73,6 +79,11 @@ func DecodeSignal(m map[string]any) (*Signal, error) {
 	switch kind {
 	case SignalOffer, SignalAnswer:
 		s.SDP, err = str(m, "sdp", maxSDPBytes)
+		if r, ok := m["r"]; ok && err == nil {
+			if s.Restart, ok = r.(bool); !ok {
+				err = fmt.Errorf("%w: \"r\" is %T, want a bool", ErrBadSignal, r)
+			}
+		}
 	case SignalCandidate:
 		err = s.readCandidate(m)
 	case SignalRestart, SignalBye:
