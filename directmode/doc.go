@@ -35,8 +35,17 @@
 // A link that is not up within [Config.ConnectTimeout] is reported with a
 // [FailedEvent]; ICE goes on trying, and an [EstablishedEvent] follows if it
 // succeeds later. A link that dies is reported the same way, and the offerer restarts
-// ICE. Meanwhile [Mesh.SendDirect] with fallbackRelay sends to that player through
+// ICE (with fresh TURN credentials); a link whose connection the other side closed is
+// replaced by a new one. A link through TURN restarts ICE before its credentials
+// expire. Meanwhile [Mesh.SendDirect] with fallbackRelay sends to that player through
 // the relay, as a custom event with code [Config.RelayEventCode].
+//
+// # Abuse
+//
+// A player can make this client create at most a burst of 3 new links, then one per
+// 2 seconds; at most 64 ICE candidates per link and ICE restart; signals beyond the
+// mesh's backlog are dropped. The relay only forwards signals between members of one
+// room.
 //
 // # Signalling messages
 //
