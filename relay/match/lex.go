@@ -193,7 +193,7 @@ func lexWord(src string, i int) (token, *SyntaxError) {
 	return token{kind: tIdent, text: word, off: i, end: j}, nil
 }
 
-// lexString scans a single-quoted string literal, where '' stands for '.
+// lexString scans a single-quoted string literal, where two quotes stand for one.
 func lexString(src string, i int) (token, *SyntaxError) {
 	var b strings.Builder
 	start := i + 1

@@ -64,7 +64,7 @@ func (v Value) Int() int64 { return v.i }
 // Text returns the string held by v, or "" if v is not text.
 func (v Value) Text() string { return v.s }
 
-// String returns v as an SQL literal: NULL, 42 or 'it''s'.
+// String returns v as an SQL literal: NULL, 42 or 'text', doubling the quotes inside.
 func (v Value) String() string {
 	switch v.kind {
 	case KindInt:
