@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/bosonrt/boson/relay/match"
 	"github.com/bosonrt/boson/relay/protocol"
 )
 
@@ -33,6 +34,7 @@ type lobby struct {
 	sent    map[*room]uint64 // the listing version last sent to members
 	removed []string         // rooms gone since the last update
 	serial  int              // where serial matching continues
+	columns match.Columns    // SQL lobbies: the types of C0 to C9
 	dead    bool             // dropped from Server.lobbies
 }
 
@@ -48,6 +50,7 @@ type listing struct {
 	capacity      int // the effective limit
 	reserved      int // expected users not in the room
 	props         map[string]any
+	row           match.Row // SQL lobbies: the columns C0 to C9 of the room's properties
 }
 
 // fits reports whether a joiner bringing extra expected users fits.
@@ -67,19 +70,28 @@ func (s *Server) lobbyOf(key lobbyKey, create bool) *lobby {
 	return l
 }
 
-// addRoom puts a new room in its lobby (r.mu held).
-func (s *Server) addRoomToLobby(r *room) {
+// addRoomToLobby puts a new room in its lobby (r.mu held). In a SQL lobby, its
+// properties must agree with the lobby's column types.
+func (s *Server) addRoomToLobby(r *room) error {
 	key := lobbyKey{world: r.world.key, name: r.opts.lobbyName, typ: protocol.LobbyType(r.opts.lobbyType)}
 	for {
 		l := s.lobbyOf(key, true)
 		l.mu.Lock()
-		if !l.dead {
-			l.rooms = append(l.rooms, r)
-			r.lobby = l
+		if l.dead {
 			l.mu.Unlock()
-			return
+			continue
 		}
+		if key.typ == protocol.LobbySQL {
+			if err := l.columns.Check(r.opts.props); err != nil {
+				l.mu.Unlock()
+				return err
+			}
+			l.columns.Lock(r.opts.props)
+		}
+		l.rooms = append(l.rooms, r)
+		r.lobby = l
 		l.mu.Unlock()
+		return nil
 	}
 }
 
@@ -123,6 +135,9 @@ func (r *room) relistLocked() {
 				li.props[k] = v
 			}
 		}
+	}
+	if r.lobby != nil && r.lobby.key.typ == protocol.LobbySQL {
+		li.row = match.RowOf(r.opts.props)
 	}
 	r.listing.Store(li)
 }

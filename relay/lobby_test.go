@@ -2,6 +2,7 @@ package relay_test
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -229,7 +230,7 @@ func TestConcurrentJoinOrCreateRandomFillsRooms(t *testing.T) {
 	ps := make([]*player, players)
 	var dials sync.WaitGroup
 	dialErrs := make(chan error, players)
-	slots := make(chan struct{}, 8) // a few handshakes at a time
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0)) // a handshake per core at a time
 	for i := range ps {
 		dials.Go(func() {
 			slots <- struct{}{}

@@ -77,6 +77,11 @@ func (r *room) setProperties(a *actor, p protocol.Params) *protocol.Response {
 	if size > limit {
 		return fail(protocol.CodeTooLarge, "properties would take "+itoa64(int64(size))+" bytes, over the limit of "+itoa64(int64(limit)))
 	}
+	if target == nil {
+		if err := r.checkColumnsLocked(next); err != nil {
+			return columnError(err)
+		}
+	}
 	if resp := r.applyOptionsLocked(c.options); resp != nil {
 		return resp
 	}

@@ -231,6 +231,8 @@ func (sess *session) dispatch(r *protocol.Request) *protocol.Response {
 		return sess.joinRandom(r.ID, r.Params)
 	case protocol.OpWebRPC:
 		return sess.webRPC(r)
+	case protocol.OpGetRoomList:
+		return sess.getRoomList(r.Params)
 	case protocol.OpFindFriends:
 		return sess.findFriends(r.Params)
 	}

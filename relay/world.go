@@ -58,7 +58,12 @@ func (s *Server) findOrCreate(key worldKey, name string, create bool, opts *room
 	}
 	r = newRoom(s, w, name, opts)
 	r.mu.Lock() // world.mu → room.mu: the documented order
-	s.addRoomToLobby(r)
+	if err := s.addRoomToLobby(r); err != nil {
+		r.mu.Unlock()
+		s.releaseRoom(w.key.app)
+		s.dropIfEmptyLocked(w)
+		return nil, false, columnError(err)
+	}
 	w.rooms[name] = r
 	s.stats.rooms.Add(1)
 	return r, true, nil
@@ -75,6 +80,15 @@ func (s *Server) reserveRoom(app string) bool {
 	return true
 }
 
+// releaseRoom gives back a room reserved with reserveRoom.
+func (s *Server) releaseRoom(app string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.appRooms[app]--; s.appRooms[app] <= 0 {
+		delete(s.appRooms, app)
+	}
+}
+
 // removeRoom forgets a closed room (called without room.mu held).
 func (s *Server) removeRoom(r *room) {
 	r.removeFromLobby()
@@ -83,11 +97,7 @@ func (s *Server) removeRoom(r *room) {
 	if w.rooms[r.name] == r {
 		delete(w.rooms, r.name)
 		s.stats.rooms.Add(-1)
-		s.mu.Lock()
-		if s.appRooms[w.key.app]--; s.appRooms[w.key.app] <= 0 {
-			delete(s.appRooms, w.key.app)
-		}
-		s.mu.Unlock()
+		s.releaseRoom(w.key.app)
 		s.dropIfEmptyLocked(w)
 	}
 	w.mu.Unlock()

@@ -216,3 +216,16 @@ func (c *Client) WebRPC(ctx context.Context, path string, params any, sendAuthCo
 	msg, _ := resp.Params.Str(protocol.ParamMessage, "")
 	return &WebRPCResult{ResultCode: int(code), Message: msg, Data: resp.Params[protocol.ParamData]}, nil
 }
+
+// GetRoomList returns the joinable rooms of a SQL lobby that match filter (up to three
+// WHERE clauses over C0 to C9, separated by ';': the first that matches any room
+// decides), at most 100 by default.
+func (c *Client) GetRoomList(ctx context.Context, l Lobby, filter string) ([]RoomListEntry, error) {
+	resp, err := c.call(ctx, protocol.OpGetRoomList, protocol.Params{
+		protocol.ParamLobbyName: l.Name, protocol.ParamLobbyType: int64(l.Type), protocol.ParamSQLFilter: filter,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return readRoomEntries(resp.Params), nil
+}
