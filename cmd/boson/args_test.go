@@ -68,9 +68,9 @@ func TestParseJoin(t *testing.T) {
 	}{
 		{[]string{"join", "r"}, joinCommand{mode: "join", name: "r"}},
 		{[]string{"create", "-max", "4", "r", "-hidden", "-ttl", "forever", "-empty-ttl", "10s"}, joinCommand{
-			mode: "create", name: "r",
+			mode: "create", name: "r", lobby: lobbyFlags{typ: "default"},
 		}},
-		{[]string{"join-or-create", "--", "-odd-name"}, joinCommand{mode: "join-or-create", name: "-odd-name"}},
+		{[]string{"join-or-create", "--", "-odd-name"}, joinCommand{mode: "join-or-create", name: "-odd-name", lobby: lobbyFlags{typ: "default"}}},
 		{[]string{"lobby"}, joinCommand{mode: "lobby", lobby: lobbyFlags{typ: "default"}}},
 		{[]string{"lobby", "ranked", "-type", "sql"}, joinCommand{mode: "lobby", lobby: lobbyFlags{name: "ranked", typ: "sql"}}},
 	}

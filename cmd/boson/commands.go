@@ -33,6 +33,8 @@ func parseJoin(words []string) (*joinCommand, error) {
 		fs.Var((*ttlValue)(&jc.room.PlayerTTL), "ttl", "how long a player who left may rejoin (forever: no limit)")
 		fs.DurationVar(&jc.room.EmptyRoomTTL, "empty-ttl", 0, "how long the room outlives its last player")
 		fs.Var((*directModeValue)(&jc.room.DirectMode), "direct", "direct mode: none, all-to-others, master-to-others, all-to-all, master-to-all")
+		fs.StringVar(&jc.lobby.name, "lobby", "", "lobby the room is listed in")
+		fs.StringVar(&jc.lobby.typ, "lobby-type", "default", "its type: default, sql or async")
 	case "join", "rejoin":
 	case "lobby":
 		fs.StringVar(&jc.lobby.typ, "type", "default", "lobby type: default, sql or async")
@@ -53,6 +55,13 @@ func parseJoin(words []string) (*joinCommand, error) {
 		return nil, fmt.Errorf("usage: %s <room> [options]", jc.mode)
 	}
 	jc.name = pos[0]
+	if jc.mode == "create" || jc.mode == "join-or-create" {
+		l, err := jc.lobby.lobby()
+		if err != nil {
+			return nil, err
+		}
+		jc.room.LobbyName, jc.room.LobbyType = l.Name, int(l.Type)
+	}
 	return jc, nil
 }
 

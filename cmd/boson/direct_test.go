@@ -65,3 +65,21 @@ func TestLobbyRandomJoinAndFriendsFromTheCommandLine(t *testing.T) {
 	watcher.send("join-random -mode serial")
 	watcher.expect("joined room=arena actor=2 master=1 actors=1,2 created=false")
 }
+
+func TestSQLRoomListFromTheCommandLine(t *testing.T) {
+	_, flags := startRelay(t)
+	host := startUser(t, "host", append(flags, "create", "ranked-1", "-max", "4", "-lobby", "ranked", "-lobby-type", "sql")...)
+	host.expect("joined room=ranked-1 actor=1 master=1 actors=1 created=true")
+	host.send("set-room C0=450 C1=docks")
+	host.expect(`props target=0 from=1 {"C0":450,"C1":"docks"}`)
+	asker := startUser(t, "asker", append(flags, "lobby", "ranked", "-type", "sql")...)
+	asker.expect("in-lobby name=ranked")
+	asker.send(`room-list "C0 BETWEEN 400 AND 500 AND C1 = 'docks'" -lobby ranked`)
+	asker.expect("room-list lobby=ranked room=ranked-1 open=true players=1/4 removed=false null")
+	asker.send(`room-list "C0 = 1 OR DROP" -lobby ranked`)
+	asker.send("find-friends nobody") // a marker: errors go to stderr
+	asker.expect(`friend nobody online=false room=""`)
+	if !strings.Contains(asker.stderr.String(), "forbidden word DROP") {
+		t.Errorf("stderr %q, want the forbidden word refused", asker.stderr)
+	}
+}

@@ -112,6 +112,27 @@ func parseMode(s string) (protocol.MatchmakingMode, error) {
 	return 0, fmt.Errorf("-mode %q: want fill, serial or random", s)
 }
 
+// roomList: room-list <sql filter> [-lobby name]: the matching rooms of a SQL lobby.
+func (s *session) roomList(ctx context.Context, words []string) error {
+	var lobby string
+	fs := newFlagSet("room-list")
+	fs.StringVar(&lobby, "lobby", "", "")
+	pos, err := parseArgs(fs, words[1:])
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return errors.New("usage: room-list '<sql filter>' [-lobby name]")
+	}
+	l := client.Lobby{Name: lobby, Type: protocol.LobbySQL}
+	rooms, err := s.c.GetRoomList(ctx, l, pos[0])
+	if err != nil {
+		return err
+	}
+	s.out.lobbyEvent(&client.RoomListEvent{Lobby: l, Rooms: rooms})
+	return nil
+}
+
 // findFriends: find-friends id,id,...
 func (s *session) findFriends(ctx context.Context, words []string) error {
 	if len(words) != 2 {

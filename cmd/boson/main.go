@@ -14,6 +14,11 @@
 //	join <room>
 //	join-or-create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s] [-direct mode]
 //	direct-check <room> [-peers 2] [-direct all-to-others] [-messages 20] [-wait 30s]
+//	lobby [name] [-type default|sql|async]
+//
+// create and join-or-create also take -lobby name and -lobby-type default|sql|async (the
+// lobby the room is listed in). lobby stays in a lobby, printing its room list and
+// updates, until a command joins a room.
 //
 // -direct sets the room's direct mode (none, all-to-others, master-to-others,
 // all-to-all, master-to-all): the players then open WebRTC links to each other (see
@@ -35,6 +40,12 @@
 //	raise <code> <text> [-unreliable] [-channel N] [-cache add|global|remove] [-to 1,2]
 //	      [-receivers others|all|master] [-group N]
 //	send-direct <text> [-to 1,2] [-unreliable] [-no-relay]
+//	join-lobby [name] [-type default|sql|async] | leave-lobby
+//	join-random [-lobby name] [-type t] [-expect k=v] [-max N] [-mode fill|serial|random] [-sql filter]
+//	join-or-create-random [the same] [-room-max N]
+//	room-list "<sql filter>" [-lobby name]
+//	find-friends user1,user2
+//	web-rpc <path> [json] [-cookie]
 //	set-room k=v ... [-expect k=v]
 //	set-player k=v ... [-actor N] [-expect k=v]
 //	master N [-expect M]
@@ -62,6 +73,9 @@
 //	direct failed actor=2: <reason>
 //	direct closed actor=2
 //	direct-message from=2 reliable=true relay=false data="hello"
+//	room-list lobby="" room=arena open=true players=1/4 removed=false {"map":"docks"}
+//	app-stats in-rooms=3 outside=1 rooms=1
+//	friend ada online=true room=arena
 //
 // With -json each line is a JSON object with a "type" field instead. Errors go to
 // standard error as "error: ...". A failed connection or join, or a disconnection by

@@ -94,6 +94,7 @@ var commands = map[string]command{
 	"join-random":           (*session).joinRandom,
 	"join-or-create-random": (*session).joinRandom,
 	"find-friends":          (*session).findFriends,
+	"room-list":             (*session).roomList,
 	"web-rpc":               (*session).webRPC,
 }
 
@@ -114,6 +115,7 @@ const help = `commands:
   leave-lobby
   join-random [-lobby name] [-type t] [-expect k=v] [-max N] [-mode fill|serial|random] [-sql filter]
   join-or-create-random [same flags] [-room-max N]
+  room-list '<sql filter>' [-lobby name]
   find-friends user1,user2
   web-rpc <path> [json] [-cookie]
   quit
