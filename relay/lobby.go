@@ -232,7 +232,7 @@ func rank(li *listing) int {
 // roomEntry is a room as room lists carry it.
 func roomEntry(name string, li *listing) map[string]any {
 	e := map[string]any{
-		"name": name, "open": li.open, "players": int64(li.players), "maxPlayers": int64(li.maxPlayers),
+		"name": name, "open": li.open, "visible": li.visible, "players": int64(li.players), "maxPlayers": int64(li.maxPlayers),
 	}
 	if li.props != nil {
 		e["props"] = maps.Clone(li.props)

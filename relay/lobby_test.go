@@ -47,7 +47,7 @@ func TestJoiningALobbyGivesTheRoomListThenItsChanges(t *testing.T) {
 		Properties: map[string]any{"map": "docks", "secret": 1}, PropsListedInLobby: []string{"map"}}, nil))
 	must(t, watcher.JoinLobby(testContext(t), client.Lobby{}))
 	list := next[*client.RoomListEvent](watcher)
-	want := []client.RoomListEntry{{Name: "docks", Open: true, Players: 1, MaxPlayers: 4, Properties: map[string]any{"map": "docks"}}}
+	want := []client.RoomListEntry{{Name: "docks", Open: true, Visible: true, Players: 1, MaxPlayers: 4, Properties: map[string]any{"map": "docks"}}}
 	if list.Update || fmt.Sprint(list.Rooms) != fmt.Sprint(want) {
 		t.Fatalf("room list %+v, want %+v (only listed properties)", list, want)
 	}

@@ -16,6 +16,7 @@ type Lobby struct {
 type RoomListEntry struct {
 	Name       string
 	Open       bool
+	Visible    bool // always true: hidden rooms are not listed
 	Players    int
 	MaxPlayers int            // 0: the relay's limit
 	Properties map[string]any // the room properties listed in the lobby
@@ -162,6 +163,7 @@ func readRoomEntries(p protocol.Params) []RoomListEntry {
 		var e RoomListEntry
 		e.Name, _ = m["name"].(string)
 		e.Open, _ = m["open"].(bool)
+		e.Visible, _ = m["visible"].(bool)
 		players, _ := m["players"].(int64)
 		max, _ := m["maxPlayers"].(int64)
 		e.Players, e.MaxPlayers = int(players), int(max)
