@@ -136,7 +136,7 @@ func (s *session) roomList(ctx context.Context, words []string) error {
 // findFriends: find-friends id,id,...
 func (s *session) findFriends(ctx context.Context, words []string) error {
 	if len(words) != 2 {
-		return errors.New("usage: find-friends user1,user2,...")
+		return errors.New("usage: find-friends user1,user2")
 	}
 	friends, err := s.c.FindFriends(ctx, strings.Split(words[1], ","))
 	if err != nil {
