@@ -14,12 +14,19 @@ const maxMatchAttempts = 8
 // randomParams are what a join-random request asks for.
 type randomParams struct {
 	lobby      lobbyKey
-	expected   map[string]any // listed room properties the room must have
+	expected   []keyValue // listed room properties the room must have
 	maxPlayers int            // the room's max players option must be this; 0: any
 	mode       protocol.MatchmakingMode
 	filters    []roomFilter // SQL lobbies: tried in order
 	extra      int          // expected users the joiner brings
 	create     bool         // create a room when none fits
+}
+
+// keyValue is an expected property. A slice of them, not a map: ranging over a map for
+// each of thousands of rooms costs more than the comparisons (its random start).
+type keyValue struct {
+	key   string
+	value any
 }
 
 // roomFilter is one SQL filter, compiled.
@@ -33,7 +40,11 @@ func readRandomParams(key worldKey, p protocol.Params) (*randomParams, error) {
 	rp.lobby.world = key
 	rp.lobby.name, errs[0] = p.Str(protocol.ParamLobbyName, "")
 	typ, errs[1] = p.IntIn(protocol.ParamLobbyType, 0, 0, 255)
-	rp.expected, errs[2] = p.Map(protocol.ParamExpectedProps)
+	var expected map[string]any
+	expected, errs[2] = p.Map(protocol.ParamExpectedProps)
+	for k, v := range expected {
+		rp.expected = append(rp.expected, keyValue{k, v})
+	}
 	maxPlayers, errs[3] = p.IntIn(protocol.ParamExpectedMaxPlayers, 0, 0, 1<<16)
 	mode, errs[4] = p.IntIn(protocol.ParamMatchmakingMode, 0, 0, int64(protocol.RandomMatching))
 	sql, errs[5] = p.Str(protocol.ParamSQLFilter, "")
@@ -148,7 +159,7 @@ func (l *lobby) pickLocked(rp *randomParams, f roomFilter, tried map[*room]bool)
 	for i := range n {
 		idx := (start + i) % n
 		r := l.rooms[idx]
-		if tried[r] || !l.fitsLocked(r.listing.Load(), rp, f) {
+		if !l.fitsLocked(r.listing.Load(), rp, f) || tried[r] { // most rooms fail the cheap checks
 			continue
 		}
 		switch rp.mode {
@@ -176,9 +187,9 @@ func (l *lobby) fitsLocked(li *listing, rp *randomParams, f roomFilter) bool {
 	if rp.maxPlayers != 0 && li.maxPlayers != rp.maxPlayers {
 		return false
 	}
-	for k, v := range rp.expected {
-		have, ok := li.props[k]
-		if !ok || !protocol.Equal(have, v) {
+	for _, kv := range rp.expected {
+		have, ok := li.props[kv.key]
+		if !ok || !protocol.Equal(have, kv.value) {
 			return false
 		}
 	}

@@ -39,10 +39,10 @@ func BenchmarkJoinRandomPick(b *testing.B) {
 		rp   randomParams
 	}{
 		{"fill-any", randomParams{mode: protocol.FillRoom}},
-		{"fill-map", randomParams{mode: protocol.FillRoom, expected: map[string]any{"map": "map7"}}},
-		{"fill-rare", randomParams{mode: protocol.FillRoom, expected: map[string]any{"map": "rare"}}},
-		{"serial-map", randomParams{mode: protocol.SerialMatching, expected: map[string]any{"map": "map3"}}},
-		{"random-map", randomParams{mode: protocol.RandomMatching, expected: map[string]any{"map": "map5"}}},
+		{"fill-map", randomParams{mode: protocol.FillRoom, expected: []keyValue{{"map", "map7"}}}},
+		{"fill-rare", randomParams{mode: protocol.FillRoom, expected: []keyValue{{"map", "rare"}}}},
+		{"serial-map", randomParams{mode: protocol.SerialMatching, expected: []keyValue{{"map", "map3"}}}},
+		{"random-map", randomParams{mode: protocol.RandomMatching, expected: []keyValue{{"map", "map5"}}}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
