@@ -15,7 +15,7 @@ const maxMatchAttempts = 8
 type randomParams struct {
 	lobby      lobbyKey
 	expected   []keyValue // listed room properties the room must have
-	maxPlayers int            // the room's max players option must be this; 0: any
+	maxPlayers int        // the room's max players option must be this; 0: any
 	mode       protocol.MatchmakingMode
 	filters    []roomFilter // SQL lobbies: tried in order
 	extra      int          // expected users the joiner brings
