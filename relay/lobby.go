@@ -34,6 +34,7 @@ type lobby struct {
 	sent    map[*room]uint64 // the listing version last sent to members
 	removed []string         // rooms gone since the last update
 	serial  int              // where serial matching continues
+	cursor  int              // where the next room list update starts
 	columns match.Columns    // SQL lobbies: the types of C0 to C9
 	dead    bool             // dropped from Server.lobbies
 }
@@ -53,10 +54,14 @@ type listing struct {
 	row           match.Row // SQL lobbies: the columns C0 to C9 of the room's properties
 }
 
-// fits reports whether a joiner bringing extra expected users fits.
+// fits reports whether a joiner bringing extra expected users fits: inactive
+// players keep their slots.
 func (l *listing) fits(extra int) bool {
-	return l.players+l.reserved+1+extra <= l.capacity
+	return l.taken()+1+extra <= l.capacity
 }
+
+// taken is the slots in use or kept: active, inactive and expected players.
+func (l *listing) taken() int { return l.players + l.inactive + l.reserved }
 
 // lobbyOf returns the lobby of key, creating it if create is set.
 func (s *Server) lobbyOf(key lobbyKey, create bool) *lobby {
@@ -85,8 +90,7 @@ func (s *Server) addRoomToLobby(r *room) error {
 			if err := l.columns.Check(r.opts.props); err != nil {
 				l.mu.Unlock()
 				return err
-			}
-			l.columns.Lock(r.opts.props)
+			} // the types are locked once the creator is in (join)
 		}
 		l.rooms = append(l.rooms, r)
 		r.lobby = l
@@ -150,8 +154,8 @@ func (sess *session) joinLobby(req *protocol.Request) *protocol.Response {
 	if err := cmp.Or(err1, err2); err != nil {
 		return badParam(err)
 	}
-	if len(name) > 128 {
-		return fail(protocol.CodeInvalidRequest, "lobby names are at most 128 bytes")
+	if err := checkLobby(name, typ); err != nil {
+		return badParam(err)
 	}
 	sess.mu.Lock()
 	key, inRoom := sess.key, sess.actor != nil
@@ -212,18 +216,31 @@ func (l *lobby) listLocked(max int) []any {
 	}
 	slices.SortStableFunc(items, func(a, b item) int { return cmp.Compare(rank(a.li), rank(b.li)) })
 	out := make([]any, 0, min(len(items), max))
+	budget := maxListBytes
 	for _, it := range items[:min(len(items), max)] {
-		out = append(out, roomEntry(it.r.name, it.li))
+		e := roomEntry(it.r.name, it.li)
+		if budget -= encodedSize(e); budget < 0 {
+			break // the list fits one message; updates bring the rest
+		}
+		out = append(out, e)
 	}
 	return out
 }
+
+// maxListBytes bounds the room entries of one room list event, below the transport's
+// smallest message size. Entries whose listed properties are larger than
+// maxEntryProps are listed without them.
+const (
+	maxListBytes  = 32 << 10
+	maxEntryProps = 4 << 10
+)
 
 // rank orders room list entries: joinable, full, closed.
 func rank(li *listing) int {
 	switch {
 	case !li.open:
 		return 2
-	case li.players+li.reserved >= li.capacity:
+	case li.taken() >= li.capacity:
 		return 1
 	}
 	return 0
@@ -234,8 +251,15 @@ func roomEntry(name string, li *listing) map[string]any {
 	e := map[string]any{
 		"name": name, "open": li.open, "visible": li.visible, "players": int64(li.players), "maxPlayers": int64(li.maxPlayers),
 	}
-	if li.props != nil {
+	if li.props != nil && encodedSize(li.props) <= maxEntryProps {
 		e["props"] = maps.Clone(li.props)
 	}
 	return e
+}
+
+// roomsSnapshot returns a copy of the lobby's rooms, in creation order.
+func (l *lobby) roomsSnapshot() []*room {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.rooms)
 }

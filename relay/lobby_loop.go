@@ -68,22 +68,35 @@ func (s *Server) updateLobbies() {
 // longer listed (l.mu held).
 func (l *lobby) changesLocked(max int) []any {
 	var out []any
+	budget := maxListBytes
 	for _, name := range l.removed {
 		out = append(out, map[string]any{"name": name, "removed": true})
+		budget -= len(name) + 16
 	}
 	l.removed = nil
-	changed := 0
-	for _, r := range l.rooms {
+	changed, n := 0, len(l.rooms)
+	// Round robin from where the last update stopped, so that busy rooms cannot keep
+	// the others out.
+	for i := range n {
+		idx := (l.cursor + i) % n
+		r := l.rooms[idx]
 		li := r.listing.Load()
 		if li == nil {
 			continue
 		}
 		prev, was := l.sent[r]
 		switch listed := li.visible && !li.closed; {
-		case listed && prev != li.version && changed < max:
-			out = append(out, roomEntry(r.name, li))
+		case listed && prev != li.version:
+			e := roomEntry(r.name, li)
+			size := encodedSize(e)
+			if changed >= max || size > budget {
+				l.cursor = idx // the rest go in the next update
+				return out
+			}
+			out = append(out, e)
 			l.sent[r] = li.version
 			changed++
+			budget -= size
 		case !listed && was:
 			out = append(out, map[string]any{"name": r.name, "removed": true})
 			delete(l.sent, r)
@@ -166,6 +179,10 @@ func (s *Server) roomCount(key worldKey) int {
 	return len(w.rooms)
 }
 
+// maxLobbyStats bounds the lobbies of one LobbyStats event (names are at most 128
+// bytes, so it fits one message).
+const maxLobbyStats = 200
+
 // lobbyStats describes the lobbies of a world: name, type, players (members and
 // active players of its rooms) and rooms.
 func lobbyStats(key worldKey, lobbies []*lobby) []any {
@@ -184,6 +201,9 @@ func lobbyStats(key worldKey, lobbies []*lobby) []any {
 		out = append(out, map[string]any{"name": l.key.name, "type": int64(l.key.typ),
 			"players": int64(players), "rooms": int64(len(l.rooms))})
 		l.mu.Unlock()
+		if len(out) == maxLobbyStats {
+			break
+		}
 	}
 	return out
 }

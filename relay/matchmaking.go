@@ -3,6 +3,7 @@ package relay
 import (
 	"errors"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/bosonrt/boson/relay/protocol"
 )
@@ -20,6 +21,7 @@ type randomParams struct {
 	filters    []roomFilter // SQL lobbies: tried in order
 	extra      int          // expected users the joiner brings
 	create     bool         // create a room when none fits
+	budget     int64        // SQL evaluation steps left
 }
 
 // keyValue is an expected property. A slice of them, not a map: ranging over a map for
@@ -52,6 +54,9 @@ func readRandomParams(key worldKey, p protocol.Params) (*randomParams, error) {
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, err
 	}
+	if err := checkLobby(rp.lobby.name, typ); err != nil {
+		return nil, err
+	}
 	rp.lobby.typ, rp.mode, rp.maxPlayers = protocol.LobbyType(typ), protocol.MatchmakingMode(mode), int(maxPlayers)
 	rp.create = protocol.JoinMode(join) == protocol.JoinOrCreate
 	if sql != "" {
@@ -59,7 +64,8 @@ func readRandomParams(key worldKey, p protocol.Params) (*randomParams, error) {
 			return nil, errors.New("relay: SQL filters are for SQL lobbies (lobby type 2)")
 		}
 		var err error
-		if rp.filters, err = compileSQL(sql); err != nil {
+		rp.budget = sqlBudget
+		if rp.filters, err = compileSQL(sql, &rp.budget); err != nil {
 			return nil, err
 		}
 	}
@@ -93,7 +99,7 @@ func (sess *session) joinRandom(id uint32, p protocol.Params) *protocol.Response
 	}
 	l := sess.s.lobbyOf(rp.lobby, rp.create)
 	if l != nil && rp.create {
-		l.matchMu.Lock() // concurrent join-or-create-randoms fill one room rather than each making one
+		l = sess.s.lockMatching(l) // concurrent join-or-create-randoms fill one room rather than each making one
 		defer l.matchMu.Unlock()
 	}
 	name, create := jp.name, jp.mode
@@ -101,6 +107,9 @@ func (sess *session) joinRandom(id uint32, p protocol.Params) *protocol.Response
 	if l != nil {
 		tried := map[*room]bool{}
 		for range maxMatchAttempts {
+			if rp.filters != nil && rp.budget <= 0 {
+				return fail(protocol.CodeInvalidRequest, errFilterCost.Error())
+			}
 			r := l.pick(rp, tried)
 			if r == nil {
 				break
@@ -112,6 +121,9 @@ func (sess *session) joinRandom(id uint32, p protocol.Params) *protocol.Response
 				return resp
 			}
 		}
+	}
+	if rp.filters != nil && rp.budget <= 0 {
+		return fail(protocol.CodeInvalidRequest, errFilterCost.Error())
 	}
 	if !rp.create {
 		return fail(protocol.CodeNoRandomMatchFound, "no room in the lobby fits")
@@ -133,33 +145,35 @@ func unavailable(c protocol.Code) bool {
 	return false
 }
 
-// pick chooses a room for rp among those not tried, or nil.
+// pick chooses a room for rp among those not tried, or nil. It looks at a snapshot
+// of the lobby's rooms, without holding the lobby's lock.
 func (l *lobby) pick(rp *randomParams, tried map[*room]bool) *room {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	rooms, serial := slices.Clone(l.rooms), l.serial
+	l.mu.Unlock()
 	if len(rp.filters) == 0 {
-		return l.pickLocked(rp, nil, tried)
+		return l.pickFrom(rooms, serial, rp, nil, tried)
 	}
 	for _, f := range rp.filters { // the first filter that matches a room wins
-		if r := l.pickLocked(rp, f, tried); r != nil {
+		if r := l.pickFrom(rooms, serial, rp, f, tried); r != nil {
 			return r
 		}
 	}
 	return nil
 }
 
-func (l *lobby) pickLocked(rp *randomParams, f roomFilter, tried map[*room]bool) *room {
-	n := len(l.rooms)
+func (l *lobby) pickFrom(rooms []*room, serial int, rp *randomParams, f roomFilter, tried map[*room]bool) *room {
+	n := len(rooms)
 	start := 0
 	if rp.mode == protocol.SerialMatching && n > 0 {
-		start = l.serial % n
+		start = serial % n
 	}
 	var chosen *room
 	seen := 0
 	for i := range n {
 		idx := (start + i) % n
-		r := l.rooms[idx]
-		if !l.fitsLocked(r.listing.Load(), rp, f) || tried[r] { // most rooms fail the cheap checks
+		r := rooms[idx]
+		if !l.fits(r.listing.Load(), rp, f) || tried[r] { // most rooms fail the cheap checks
 			continue
 		}
 		switch rp.mode {
@@ -169,15 +183,17 @@ func (l *lobby) pickLocked(rp *randomParams, f roomFilter, tried map[*room]bool)
 			}
 			continue
 		case protocol.SerialMatching:
+			l.mu.Lock()
 			l.serial = idx + 1
+			l.mu.Unlock()
 		}
 		return r
 	}
 	return chosen
 }
 
-// fitsLocked says whether a room's listing fits the request.
-func (l *lobby) fitsLocked(li *listing, rp *randomParams, f roomFilter) bool {
+// fits says whether a room's listing fits the request (l.key is immutable).
+func (l *lobby) fits(li *listing, rp *randomParams, f roomFilter) bool {
 	if li == nil || li.closed || !li.open || !li.visible || !li.fits(rp.extra) {
 		return false
 	}
@@ -194,4 +210,20 @@ func (l *lobby) fitsLocked(li *listing, rp *randomParams, f roomFilter) bool {
 		}
 	}
 	return f == nil || f(li)
+}
+
+// lockMatching takes the lobby's matchmaking lock. A lobby dropped meanwhile (it was
+// empty) is replaced by the live lobby of its key, where the rooms now go.
+func (s *Server) lockMatching(l *lobby) *lobby {
+	for {
+		l.matchMu.Lock()
+		l.mu.Lock()
+		dead := l.dead
+		l.mu.Unlock()
+		if !dead {
+			return l
+		}
+		l.matchMu.Unlock()
+		l = s.lobbyOf(l.key, true)
+	}
 }

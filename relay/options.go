@@ -54,6 +54,9 @@ func readRoomOptions(p protocol.Params, cfg *Config) (*roomOptions, error) {
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, err
 	}
+	if err := checkLobby(o.lobbyName, o.lobbyType); err != nil {
+		return nil, err
+	}
 	o.maxPlayers, o.directMode = int(maxPlayers), protocol.DirectMode(direct)
 	o.emptyTTL = time.Duration(emptyTTL) * time.Millisecond
 	if o.playerTTL = time.Duration(playerTTL) * time.Millisecond; playerTTL < 0 || playerTTL == math.MaxInt32 {
@@ -133,4 +136,16 @@ func (o *roomOptions) webArgs() map[string]any {
 		"DeleteCacheOnLeave": o.cleanupCache, "PublishUserId": o.publishUserID,
 		"LobbyId": o.lobbyName, "LobbyType": o.lobbyType, "CustomProperties": o.props,
 	}
+}
+
+// checkLobby refuses lobby names over 128 bytes and unknown lobby types.
+func checkLobby(name string, typ int64) error {
+	if len(name) > 128 {
+		return errors.New("relay: lobby names are at most 128 bytes")
+	}
+	switch protocol.LobbyType(typ) {
+	case protocol.LobbyDefault, protocol.LobbySQL, protocol.LobbyAsyncRandom:
+		return nil
+	}
+	return errors.New("relay: lobby type " + itoa64(typ) + " is not 0 (default), 2 (SQL) or 3 (async random)")
 }

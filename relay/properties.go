@@ -87,6 +87,7 @@ func (r *room) setProperties(a *actor, p protocol.Params) *protocol.Response {
 	}
 	if target == nil {
 		r.opts.props, r.propsSize = next, size
+		r.lockColumnsLocked(next)
 		r.relistLocked()
 	} else {
 		target.props, target.propsSize = next, size

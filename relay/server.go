@@ -24,7 +24,8 @@ type Server struct {
 	l       *transport.Listener
 	hook    *auth.Webhook
 	authSem chan struct{}
-	webSem  chan struct{}   // web calls in flight (WebRPC and webhooks)
+	webSem  chan struct{}   // WebRPCs in flight
+	hookSem chan struct{}   // room webhooks in flight
 	ctx     context.Context // ends at Close: cancels webhook calls
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup // goroutines and timer callbacks in flight
@@ -95,6 +96,7 @@ func newServer(cfg *Config) (*Server, error) {
 	s.authSem = make(chan struct{}, s.cfg.MaxAuthCalls)
 	if s.cfg.Web != nil {
 		s.webSem = make(chan struct{}, s.cfg.Web.MaxInFlight)
+		s.hookSem = make(chan struct{}, s.cfg.Web.MaxInFlight)
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.cfg.Transport.Handler = s

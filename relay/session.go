@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bosonrt/boson/relay/protocol"
@@ -34,6 +35,7 @@ type session struct {
 	actor      *actor         // the actor in a room, or nil
 	lobby      *lobby         // the lobby it is in, or nil
 	lobbyStats bool           // it asked for lobby stats
+	rpcs       atomic.Int32   // WebRPCs in flight
 	authTimer  *time.Timer
 	gone       bool // the connection closed
 }

@@ -2,15 +2,23 @@ package relay
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 
 	"github.com/bosonrt/boson/relay/match"
 	"github.com/bosonrt/boson/relay/protocol"
 )
 
+// sqlBudget bounds the evaluation steps of one SQL request over all the rooms of a
+// lobby (about 50 ms of CPU): a filter costlier than that is refused.
+const sqlBudget = 20_000_000
+
+// errFilterCost refuses a SQL request that spent its budget.
+var errFilterCost = errors.New("relay: the SQL filter is too costly for this lobby: simplify it (fewer LIKEs)")
+
 // compileSQL parses a SQL lobby filter chain (package match) into room filters,
-// tried in order.
-func compileSQL(text string) ([]roomFilter, error) {
+// tried in order, which share budget.
+func compileSQL(text string, budget *int64) ([]roomFilter, error) {
 	fs, err := match.Parse(text)
 	if err != nil {
 		return nil, err
@@ -18,14 +26,13 @@ func compileSQL(text string) ([]roomFilter, error) {
 	out := make([]roomFilter, fs.Len())
 	for i := range out {
 		f := fs.Filter(i)
-		out[i] = func(li *listing) bool { return f.Match(&li.row) }
+		out[i] = func(li *listing) bool { return f.MatchWithin(&li.row, budget) }
 	}
 	return out, nil
 }
 
 // checkColumnsLocked refuses room properties that give a column C0 to C9 of a SQL
-// lobby a type other than the one its first value fixed, and locks the types of new
-// columns (r.mu held).
+// lobby a type other than the one its first value fixed (r.mu held).
 func (r *room) checkColumnsLocked(props map[string]any) error {
 	l := r.lobby
 	if l == nil || l.key.typ != protocol.LobbySQL {
@@ -33,11 +40,17 @@ func (r *room) checkColumnsLocked(props map[string]any) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if err := l.columns.Check(props); err != nil {
-		return err
+	return l.columns.Check(props)
+}
+
+// lockColumnsLocked fixes the types of the SQL lobby columns props set first, once a
+// creation or a change committed (r.mu held).
+func (r *room) lockColumnsLocked(props map[string]any) {
+	if l := r.lobby; l != nil && l.key.typ == protocol.LobbySQL {
+		l.mu.Lock()
+		l.columns.Lock(props)
+		l.mu.Unlock()
 	}
-	l.columns.Lock(props)
-	return nil
 }
 
 // getRoomList answers a SQL lobby's GetRoomList: the joinable, visible rooms that
@@ -55,7 +68,8 @@ func (sess *session) getRoomList(p protocol.Params) *protocol.Response {
 	if text == "" {
 		return fail(protocol.CodeInvalidRequest, "GetRoomList needs a SQL filter")
 	}
-	filters, err := compileSQL(text)
+	budget := int64(sqlBudget)
+	filters, err := compileSQL(text, &budget)
 	if err != nil {
 		return badParam(err)
 	}
@@ -66,18 +80,21 @@ func (sess *session) getRoomList(p protocol.Params) *protocol.Response {
 	if l := sess.s.lobbyOf(lobbyKey{world: key, name: name, typ: protocol.LobbySQL}, false); l != nil {
 		list = l.query(filters, sess.s.cfg.MaxRoomListQuery)
 	}
+	if budget <= 0 {
+		return fail(protocol.CodeInvalidRequest, errFilterCost.Error())
+	}
 	return &protocol.Response{Params: protocol.Params{protocol.ParamRoomList: list}}
 }
 
 // query returns up to max joinable rooms matching the first filter that matches any.
+// It evaluates a snapshot of the rooms without holding the lobby's lock.
 func (l *lobby) query(filters []roomFilter, max int) []any {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	rooms := l.roomsSnapshot()
 	rp := &randomParams{}
 	for _, f := range filters {
 		var out []any
-		for _, r := range l.rooms {
-			if li := r.listing.Load(); l.fitsLocked(li, rp, f) {
+		for _, r := range rooms {
+			if li := r.listing.Load(); l.fits(li, rp, f) {
 				out = append(out, roomEntry(r.name, li))
 				if len(out) == max {
 					break

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	pathpkg "path"
 	"strings"
 	"time"
 
@@ -34,8 +35,9 @@ type WebConfig struct {
 	ErrorInfo bool
 	// Timeout bounds one call. If zero, 5s.
 	Timeout time.Duration
-	// MaxInFlight bounds the calls in flight; webhooks beyond it are dropped (and
-	// counted), WebRPCs refused with CodeHTTPLimitReached. If zero, 64.
+	// MaxInFlight bounds the WebRPCs in flight, and separately the webhooks in flight;
+	// webhooks beyond it are dropped (and counted), WebRPCs refused with
+	// CodeHTTPLimitReached (also beyond 4 per client). If zero, 64.
 	MaxInFlight int
 	// MaxResponseBytes bounds an answer. If zero, 64 KiB.
 	MaxResponseBytes int64
@@ -74,6 +76,9 @@ var errWebResult = errors.New("relay: web service returned an error ResultCode")
 // it on a goroutine of their own.
 func (s *Server) webCall(key worldKey, path string, args map[string]any) (*webAnswer, error) {
 	w := s.cfg.Web
+	if strings.Contains(w.BaseURL, "{App") && (dotSegment(key.app) || dotSegment(key.version)) {
+		return nil, fmt.Errorf("relay: app id %q or version %q cannot name a path segment", key.app, key.version)
+	}
 	base := strings.NewReplacer("{AppId}", url.PathEscape(key.app), "{AppVersion}", url.PathEscape(key.version)).Replace(w.BaseURL)
 	body, err := json.Marshal(args)
 	if err != nil {
@@ -84,6 +89,9 @@ func (s *Server) webCall(key worldKey, path string, args map[string]any) (*webAn
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(base, "/")+"/"+strings.TrimPrefix(path, "/"), bytes.NewReader(body))
 	if err != nil {
 		return nil, err
+	}
+	if bu, err := url.Parse(base); err != nil || !strings.HasPrefix(pathpkg.Clean("/"+req.URL.Path)+"/", strings.TrimSuffix(pathpkg.Clean("/"+bu.Path), "/")+"/") {
+		return nil, fmt.Errorf("relay: web call %q leaves the base URL", req.URL.Path)
 	}
 	for k, v := range w.Headers {
 		req.Header.Set(k, v)
@@ -122,8 +130,8 @@ func (sess *session) webRPC(req *protocol.Request) *protocol.Response {
 	if err := errors.Join(err1, err2); err != nil {
 		return badParam(err)
 	}
-	if path == "" || len(path) > 256 || strings.Contains(path, "..") {
-		return fail(protocol.CodeInvalidRequest, "a WebRPC path of 1 to 256 bytes without \"..\" is required")
+	if !safeRPCPath(path) {
+		return fail(protocol.CodeInvalidRequest, "a WebRPC path is 1 to 256 bytes of letters, digits and - _ . / ~, with no \".\" or \"..\" segment")
 	}
 	sess.mu.Lock()
 	args := map[string]any{"AppId": sess.key.app, "AppVersion": sess.key.version, "UserId": sess.userID,
@@ -133,22 +141,49 @@ func (sess *session) webRPC(req *protocol.Request) *protocol.Response {
 	}
 	key := sess.key
 	sess.mu.Unlock()
-	if !sess.s.takeWebSlot() {
+	if sess.rpcs.Add(1) > maxRPCsPerSession {
+		sess.rpcs.Add(-1)
+		return fail(protocol.CodeHTTPLimitReached, "at most "+itoa64(maxRPCsPerSession)+" WebRPCs in flight per client")
+	}
+	if !sess.s.takeWebSlot(false) {
+		sess.rpcs.Add(-1)
 		return fail(protocol.CodeHTTPLimitReached, "too many web calls in flight")
 	}
 	op, id := req.Op, req.ID
 	if !sess.s.spawn(func() {
-		defer sess.s.releaseWebSlot()
+		defer sess.rpcs.Add(-1)
+		defer sess.s.releaseWebSlot(false)
 		a, err := sess.s.webCall(key, path, args)
 		if err != nil {
 			sess.s.log.Warn("relay: WebRPC failed", "path", path, "err", err) // the client gets no details
 		}
 		respond(sess.conn, webRPCResponse(op, id, a, err))
 	}) {
-		sess.s.releaseWebSlot()
+		sess.s.releaseWebSlot(false)
+		sess.rpcs.Add(-1)
 		return fail(protocol.CodeInternalServerError, "the relay is shutting down")
 	}
 	return nil
+}
+
+// safeRPCPath says whether a client's WebRPC path stays under the base URL: plain
+// characters only (no %, ?, #, \ or controls), and no "." or ".." segments.
+func safeRPCPath(p string) bool {
+	if p == "" || len(p) > 256 {
+		return false
+	}
+	for _, c := range []byte(p) {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-_./~", c) >= 0
+		if !ok {
+			return false
+		}
+	}
+	for seg := range strings.SplitSeq(p, "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 func webRPCResponse(op protocol.Op, id uint32, a *webAnswer, err error) *protocol.Response {
@@ -164,16 +199,31 @@ func webRPCResponse(op protocol.Op, id uint32, a *webAnswer, err error) *protoco
 	return &protocol.Response{Op: op, ID: id, Params: p}
 }
 
-func (s *Server) takeWebSlot() bool {
+// maxRPCsPerSession bounds the WebRPCs one client may have in flight.
+const maxRPCsPerSession = 4
+
+// takeWebSlot takes a slot for a WebRPC (or, with hook set, a webhook: they have
+// their own slots, so that clients' WebRPCs cannot starve the room webhooks).
+func (s *Server) takeWebSlot(hook bool) bool {
+	sem := s.webSem
+	if hook {
+		sem = s.hookSem
+	}
 	select {
-	case s.webSem <- struct{}{}:
+	case sem <- struct{}{}:
 		return true
 	default:
 		return false
 	}
 }
 
-func (s *Server) releaseWebSlot() { <-s.webSem }
+func (s *Server) releaseWebSlot(hook bool) {
+	if hook {
+		<-s.hookSem
+	} else {
+		<-s.webSem
+	}
+}
 
 // hookKind names a room webhook.
 type hookKind uint8
@@ -202,12 +252,12 @@ func (r *room) hookLocked(kind hookKind, typ string, args map[string]any) {
 	}
 	path := s.cfg.Web.path(kind)
 	args["AppId"], args["AppVersion"], args["GameId"], args["Type"] = r.world.key.app, r.world.key.version, r.name, typ
-	if !s.takeWebSlot() {
+	if !s.takeWebSlot(true) {
 		s.stats.hooksDropped.Add(1)
 		return
 	}
 	if !s.spawn(func() {
-		defer s.releaseWebSlot()
+		defer s.releaseWebSlot(true)
 		a, err := s.webCall(r.world.key, path, args)
 		if err == nil && *a.ResultCode != 0 {
 			err = fmt.Errorf("%w %d: %s", errWebResult, *a.ResultCode, a.Message)
@@ -218,7 +268,7 @@ func (r *room) hookLocked(kind hookKind, typ string, args map[string]any) {
 			r.webhookFailed(typ, err)
 		}
 	}) {
-		s.releaseWebSlot()
+		s.releaseWebSlot(true)
 	}
 }
 
@@ -244,3 +294,6 @@ func (r *room) webhookFailed(typ string, err error) {
 func actorArgs(a *actor) map[string]any {
 	return map[string]any{"ActorNr": a.nr, "UserId": a.userID, "NickName": a.nickname}
 }
+
+// dotSegment says whether s would be a "." or ".." path segment.
+func dotSegment(s string) bool { return s == "." || s == ".." }

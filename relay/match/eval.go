@@ -76,6 +76,7 @@ func triValue(t tri) Value {
 // string: filters with || (or LIKE on an integer) allocate, the others do not.
 type evaluator struct {
 	row     *Row
+	budget  *int64 // steps left (nil: no limit); at zero evaluation gives NULL
 	scratch []byte
 	n       int // bytes of scratch in use
 }
@@ -86,6 +87,12 @@ type evaluator struct {
 // to eval's result, and scratch stays on Match's stack (a helper in the
 // recursion returning text would make it escape).
 func (e *evaluator) eval(n *node) Value {
+	if e.budget != nil {
+		if *e.budget <= 0 {
+			return Value{}
+		}
+		*e.budget--
+	}
 	switch n.op {
 	case opLit:
 		return n.val
@@ -257,7 +264,13 @@ func (e *evaluator) like(n *node) Value {
 		return Value{}
 	}
 	var xb, pb [20]byte
-	return boolValue(like(textOf(x, xb[:0]), textOf(pat, pb[:0]), n.esc) != n.neg)
+	s, p := textOf(x, xb[:0]), textOf(pat, pb[:0])
+	if e.budget != nil { // LIKE costs up to len(s)×len(p) steps
+		if *e.budget -= int64(len(s)) * int64(len(p)); *e.budget < 0 {
+			return Value{}
+		}
+	}
+	return boolValue(like(s, p, n.esc) != n.neg)
 }
 
 // textOf returns v's text, rendering an integer into buf.

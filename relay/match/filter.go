@@ -8,6 +8,9 @@ const (
 	MaxDepth   = 32   // levels of nesting: of the expression tree, and of parentheses
 	MaxInList  = 256  // items in one IN list
 	MaxFilters = 3    // filters chained with ';'
+	// MaxColumnText bounds a text value of a column ([Columns.Check] refuses longer
+	// ones), and with it the cost of LIKE.
+	MaxColumnText = 256
 )
 
 // Filters is a chain of up to [MaxFilters] filters, separated by ';' in the
@@ -106,12 +109,18 @@ func (f *Filter) String() string { return f.root.String() }
 // Match reports whether the filter is true for the row; NULL and false do
 // not match. Match does not allocate, unless the filter concatenates (||)
 // more than 512 bytes at a time.
-func (f *Filter) Match(r *Row) bool {
+func (f *Filter) Match(r *Row) bool { return f.MatchWithin(r, nil) }
+
+// MatchWithin is Match with a budget of evaluation steps, shared by the rows of one
+// request: each operator costs a step and LIKE costs the product of its operands'
+// lengths. Once *budget is spent, rows no longer match; the caller sees *budget <= 0
+// and refuses the request. A nil budget is no limit.
+func (f *Filter) MatchWithin(r *Row, budget *int64) bool {
 	if !f.concat {
-		e := evaluator{row: r}
+		e := evaluator{row: r, budget: budget}
 		return e.eval(f.root).truth() == isTrue
 	}
 	var buf [scratchLen]byte
-	e := evaluator{row: r, scratch: buf[:]}
+	e := evaluator{row: r, scratch: buf[:], budget: budget}
 	return e.eval(f.root).truth() == isTrue
 }

@@ -138,6 +138,8 @@ func (c *Columns) Check(props map[string]any) error {
 		}
 		k := valueOf(v).kind
 		switch {
+		case k == KindText && len(v.(string)) > MaxColumnText:
+			return fmt.Errorf("%w: %s is %d bytes of text, more than %d", ErrColumnType, name, len(v.(string)), MaxColumnText)
 		case k == KindNull:
 			return fmt.Errorf("%w: %s must be an integer or a string, got %T", ErrColumnType, name, v)
 		case c.kinds[i] != KindNull && c.kinds[i] != k:
