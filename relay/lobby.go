@@ -172,6 +172,7 @@ func (sess *session) joinLobby(req *protocol.Request) *protocol.Response {
 			l.mu.Unlock()
 			continue
 		}
+		first := len(l.members) == 0
 		l.members[sess] = struct{}{}
 		sess.mu.Lock()
 		sess.lobby = l
@@ -180,7 +181,7 @@ func (sess *session) joinLobby(req *protocol.Request) *protocol.Response {
 		if lk.typ == protocol.LobbyDefault {
 			sendEvent(sess.conn, &protocol.Event{Code: protocol.EventRoomList, Params: protocol.Params{
 				protocol.ParamLobbyName: name, protocol.ParamLobbyType: typ,
-				protocol.ParamRoomList: l.listLocked(sess.s.cfg.MaxRoomListEntries),
+				protocol.ParamRoomList: l.listLocked(sess.s.cfg.MaxRoomListEntries, first),
 			}})
 		}
 		l.mu.Unlock()
@@ -202,8 +203,10 @@ func (sess *session) leaveLobby() {
 }
 
 // listLocked is the room list: visible rooms, open and not full first, then full,
-// then closed, each group oldest first, at most max entries (l.mu held).
-func (l *lobby) listLocked(max int) []any {
+// then closed, each group oldest first, at most max entries (l.mu held). For the
+// lobby's only member (markSent), the listed rooms count as sent: updates then carry
+// only what changes after the list.
+func (l *lobby) listLocked(max int, markSent bool) []any {
 	type item struct {
 		r  *room
 		li *listing
@@ -223,6 +226,9 @@ func (l *lobby) listLocked(max int) []any {
 			break // the list fits one message; updates bring the rest
 		}
 		out = append(out, e)
+		if markSent {
+			l.sent[it.r] = it.li.version
+		}
 	}
 	return out
 }

@@ -41,7 +41,13 @@ func (s *Server) allLobbies() []*lobby {
 func (s *Server) updateLobbies() {
 	for _, l := range s.allLobbies() {
 		l.mu.Lock()
-		changes := l.changesLocked(s.cfg.MaxRoomListEntries)
+		var changes []any
+		if l.key.typ == protocol.LobbyDefault && len(l.members) > 0 {
+			changes = l.changesLocked(s.cfg.MaxRoomListEntries)
+		} else { // nobody to tell: the next member gets the whole list
+			clear(l.sent)
+			l.removed = nil
+		}
 		members := make([]*session, 0, len(l.members))
 		for m := range l.members {
 			members = append(members, m)

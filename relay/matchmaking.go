@@ -145,24 +145,28 @@ func unavailable(c protocol.Code) bool {
 	return false
 }
 
-// pick chooses a room for rp among those not tried, or nil. It looks at a snapshot
-// of the lobby's rooms, without holding the lobby's lock.
+// pick chooses a room for rp among those not tried, or nil. Without SQL filters it
+// scans under the lobby's lock (the checks are cheap); SQL filters, which may cost up
+// to their budget, run on a snapshot of the rooms without it.
 func (l *lobby) pick(rp *randomParams, tried map[*room]bool) *room {
+	if len(rp.filters) == 0 {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.pickFrom(l.rooms, l.serial, rp, nil, tried, true)
+	}
 	l.mu.Lock()
 	rooms, serial := slices.Clone(l.rooms), l.serial
 	l.mu.Unlock()
-	if len(rp.filters) == 0 {
-		return l.pickFrom(rooms, serial, rp, nil, tried)
-	}
 	for _, f := range rp.filters { // the first filter that matches a room wins
-		if r := l.pickFrom(rooms, serial, rp, f, tried); r != nil {
+		if r := l.pickFrom(rooms, serial, rp, f, tried, false); r != nil {
 			return r
 		}
 	}
 	return nil
 }
 
-func (l *lobby) pickFrom(rooms []*room, serial int, rp *randomParams, f roomFilter, tried map[*room]bool) *room {
+// pickFrom picks among rooms; locked says whether l.mu is held (for the serial cursor).
+func (l *lobby) pickFrom(rooms []*room, serial int, rp *randomParams, f roomFilter, tried map[*room]bool, locked bool) *room {
 	n := len(rooms)
 	start := 0
 	if rp.mode == protocol.SerialMatching && n > 0 {
@@ -183,9 +187,11 @@ func (l *lobby) pickFrom(rooms []*room, serial int, rp *randomParams, f roomFilt
 			}
 			continue
 		case protocol.SerialMatching:
-			l.mu.Lock()
+			if !locked {
+				l.mu.Lock()
+				defer l.mu.Unlock()
+			}
 			l.serial = idx + 1
-			l.mu.Unlock()
 		}
 		return r
 	}
