@@ -1,6 +1,10 @@
 package relay
 
-import "time"
+import (
+	"time"
+
+	"github.com/bosonrt/boson/relay/protocol"
+)
 
 // bucket is a token bucket: rate tokens per second, holding at most one second's worth.
 // It is not safe for concurrent use; its owner guards it.
@@ -25,4 +29,16 @@ func (b *bucket) take(t time.Time, n float64) bool {
 	}
 	b.tokens -= n
 	return true
+}
+
+// lobbyQueryRate bounds, per client and second, the requests that scan a whole lobby:
+// JoinLobby (which sorts its rooms), GetRoomList and matchmaking with SQL filters.
+const lobbyQueryRate = 10
+
+// chargeQuery takes a lobby query from the session's allowance (its worker's round).
+func (sess *session) chargeQuery() *protocol.Response {
+	if sess.queries.take(now(), 1) {
+		return nil
+	}
+	return fail(protocol.CodeOperationLimitReached, "at most "+itoa64(lobbyQueryRate)+" lobby queries a second (JoinLobby, GetRoomList, SQL matchmaking)")
 }

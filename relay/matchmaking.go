@@ -85,6 +85,11 @@ func (sess *session) joinRandom(id uint32, p protocol.Params) *protocol.Response
 	if err != nil {
 		return badParam(err)
 	}
+	if rp.filters != nil {
+		if resp := sess.chargeQuery(); resp != nil {
+			return resp
+		}
+	}
 	jp, err := readJoinParams(p)
 	if err != nil {
 		return badParam(err)

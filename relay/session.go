@@ -21,6 +21,7 @@ type session struct {
 
 	// Owned by the connection's worker rounds (message is never concurrent with itself).
 	limit       bucket
+	queries     bucket    // lobby requests that scan a lobby: JoinLobby, GetRoomList, SQL matchmaking
 	overSince   time.Time // when the client went over MessageRate; zero if it is not
 	lastRefused time.Time // when a message was last refused
 	lastInfo    time.Time // when it was last told it is over the limit
@@ -63,6 +64,7 @@ func newSession(s *Server, c *transport.Conn) *session {
 	}
 	sess := &session{s: s, conn: c, pairs: len(modes) / 2}
 	sess.limit = newBucket(float64(s.cfg.MessageRate), now())
+	sess.queries = newBucket(lobbyQueryRate, now())
 	sess.authTimer = s.afterFunc(s.cfg.AuthTimeout, sess.authExpired)
 	return sess
 }
@@ -225,6 +227,9 @@ func (sess *session) dispatch(r *protocol.Request) *protocol.Response {
 	case protocol.OpTURNCredentials:
 		return sess.turnCredentials()
 	case protocol.OpJoinLobby:
+		if resp := sess.chargeQuery(); resp != nil {
+			return resp
+		}
 		return sess.joinLobby(r)
 	case protocol.OpLeaveLobby:
 		sess.leaveLobby()

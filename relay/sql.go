@@ -73,6 +73,9 @@ func (sess *session) getRoomList(p protocol.Params) *protocol.Response {
 	if err != nil {
 		return badParam(err)
 	}
+	if resp := sess.chargeQuery(); resp != nil {
+		return resp
+	}
 	sess.mu.Lock()
 	key := sess.key
 	sess.mu.Unlock()

@@ -43,3 +43,17 @@ func TestACostlySQLFilterIsRefused(t *testing.T) {
 		t.Errorf("cheap filter: %d rooms, want 60", len(got))
 	}
 }
+
+// Requests that scan a whole lobby are limited to 10 a second per client (a burst of
+// 10): the 11th in a row is refused, and other clients are not affected.
+func TestLobbyQueriesAreRateLimited(t *testing.T) {
+	s := startRelay(t, lobbyConfig())
+	p := connect(t, s, "p")
+	var err error
+	for i := 0; i < 11 && err == nil; i++ {
+		_, err = p.GetRoomList(testContext(t), sqlLobby, "C0 = 1")
+	}
+	wantCode(t, err, protocol.CodeOperationLimitReached)
+	_, err = connect(t, s, "q").GetRoomList(testContext(t), sqlLobby, "C0 = 1")
+	must(t, err)
+}
