@@ -23,15 +23,7 @@ func BenchmarkFullMeshOfEight(b *testing.B) {
 		}
 		start := time.Now()
 		joinRoom(b, fmt.Sprint("mesh", i), protocol.DirectAllToOthers, ps...)
-		for j, p := range ps {
-			var others []int
-			for k := range ps {
-				if k != j {
-					others = append(others, k+1)
-				}
-			}
-			waitEstablished(b, p, testTimeout, others...)
-		}
+		waitMesh(b, ps)
 		total += time.Since(start)
 		for _, p := range ps {
 			p.Close()
@@ -47,8 +39,7 @@ func BenchmarkSendDirect(b *testing.B) {
 	w := newLoopbackWorld(b)
 	x, y := w.connect("x", directmode.Config{}), w.connect("y", directmode.Config{})
 	joinRoom(b, "bench", protocol.DirectAllToOthers, x, y)
-	waitEstablished(b, x, testTimeout, 2)
-	waitEstablished(b, y, testTimeout, 1)
+	waitPair(b, x, y)
 	msg := make([]byte, 100)
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -214,3 +214,32 @@ func testLogLevel() slog.Level {
 	}
 	return slog.LevelWarn
 }
+
+// fastFail reports links that die within about a second: for tests of failures.
+var fastFail = directmode.Config{ConnectTimeout: time.Second, DisconnectTimeout: time.Second,
+	FailedTimeout: 2 * time.Second, Keepalive: 200 * time.Millisecond}
+
+// waitPair waits until a (actor 1) and b (actor 2) are linked.
+func waitPair(t testing.TB, a, b *peer) (ab, ba *directmode.EstablishedEvent) {
+	t.Helper()
+	return waitEstablished(t, a, testTimeout, 2)[2], waitEstablished(t, b, testTimeout, 1)[1]
+}
+
+// waitMesh waits until every player of ps (player i is actor i+1) is linked to all
+// the others, and returns the longest setup time.
+func waitMesh(t testing.TB, ps []*peer) time.Duration {
+	t.Helper()
+	var slowest time.Duration
+	for i, p := range ps {
+		var others []int
+		for j := range ps {
+			if j != i {
+				others = append(others, j+1)
+			}
+		}
+		for _, e := range waitEstablished(t, p, testTimeout, others...) {
+			slowest = max(slowest, e.SetupTime)
+		}
+	}
+	return slowest
+}

@@ -24,8 +24,7 @@ func TestUnreliableChannelLosesMessagesUnderLossWhileReliableDeliversAll(t *test
 	w.start()
 	a, b := w.connect(ha, "a", directmode.Config{}), w.connect(hb, "b", directmode.Config{})
 	joinRoom(t, "lossy", protocol.DirectAllToOthers, a, b)
-	waitEstablished(t, a, testTimeout, 2)
-	waitEstablished(t, b, testTimeout, 1)
+	waitPair(t, a, b)
 
 	if err := hb.loss.SetLossRate(10, true); err != nil { // packets to b, from anyone
 		t.Fatal(err)
@@ -71,11 +70,10 @@ func TestDeadLinkIsReportedFallsBackToTheRelayAndRecovers(t *testing.T) {
 		return !cut.Load() || port(c.SourceAddr()) == 7350 || port(c.DestinationAddr()) == 7350
 	})
 	w.start()
-	cfg := directmode.Config{DisconnectTimeout: time.Second, FailedTimeout: 2 * time.Second, Keepalive: 200 * time.Millisecond}
+	cfg := fastFail
 	a, b := w.connect(ha, "a", cfg), w.connect(hb, "b", cfg)
 	joinRoom(t, "fragile", protocol.DirectAllToOthers, a, b)
-	waitEstablished(t, a, testTimeout, 2)
-	waitEstablished(t, b, testTimeout, 1)
+	waitPair(t, a, b)
 
 	cut.Store(true)
 	cutAt := time.Now()
@@ -98,8 +96,7 @@ func TestDeadLinkIsReportedFallsBackToTheRelayAndRecovers(t *testing.T) {
 	// A short break: ICE finds the path again by itself.
 	cut.Store(false)
 	healAt := time.Now()
-	waitEstablished(t, a, testTimeout, 2)
-	waitEstablished(t, b, testTimeout, 1)
+	waitPair(t, a, b)
 	t.Logf("link back %v after the path healed", time.Since(healAt).Round(time.Millisecond))
 	exchangeBothWays(t, a, b, 3)
 
@@ -111,8 +108,7 @@ func TestDeadLinkIsReportedFallsBackToTheRelayAndRecovers(t *testing.T) {
 	time.Sleep(cfg.FailedTimeout) // the outage lasts until ICE gives up
 	cut.Store(false)
 	healAt = time.Now()
-	ea := waitEstablished(t, a, testTimeout, 2)[2]
-	eb := waitEstablished(t, b, testTimeout, 1)[1]
+	ea, eb := waitPair(t, a, b)
 	t.Logf("link back %v after a long break, after %d ICE restarts", time.Since(healAt).Round(time.Millisecond), ea.Restarts)
 	if ea.Restarts == 0 || eb.Restarts == 0 {
 		t.Errorf("restarts: a %d, b %d; want an ICE restart on both sides", ea.Restarts, eb.Restarts)

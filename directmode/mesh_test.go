@@ -17,8 +17,7 @@ func TestTwoPlayersExchangeMessagesBothWaysOnBothChannels(t *testing.T) {
 	w := newLoopbackWorld(t)
 	a, b := w.connect("a", directmode.Config{}), w.connect("b", directmode.Config{})
 	joinRoom(t, "duel", protocol.DirectAllToOthers, a, b)
-	ea := waitEstablished(t, a, testTimeout, 2)[2]
-	eb := waitEstablished(t, b, testTimeout, 1)[1]
+	ea, eb := waitPair(t, a, b)
 	t.Logf("a→b up in %v via %s/%s, b→a in %v", ea.SetupTime, ea.Local, ea.Remote, eb.SetupTime)
 	if ea.Relayed || eb.Relayed {
 		t.Errorf("loopback link relayed through TURN: %+v %+v", ea, eb)
@@ -51,26 +50,14 @@ func TestFullMeshOfEightComesUp(t *testing.T) {
 	start := time.Now()
 	joinRoom(t, "mesh8", protocol.DirectAllToOthers, ps...)
 	joined := time.Since(start)
-	var slowest time.Duration
-	for i, p := range ps {
-		var others []int
-		for j := range ps {
-			if j != i {
-				others = append(others, j+1)
-			}
-		}
-		for _, e := range waitEstablished(t, p, testTimeout, others...) {
-			slowest = max(slowest, e.SetupTime)
-		}
-	}
+	slowest := waitMesh(t, ps)
 	t.Logf("8 players joined in %v; all 56 link ends up %v after the first join; slowest link %v",
 		joined, time.Since(start), slowest)
 	// Every player reaches every other directly.
-	for i, p := range ps {
+	for _, p := range ps {
 		if err := p.SendDirect([]byte(p.name), nil, true, false); err != nil {
 			t.Fatalf("%s: %v", p.name, err)
 		}
-		_ = i
 	}
 	for _, p := range ps {
 		var from []int
@@ -126,8 +113,7 @@ func TestToAllModesDeliverToSelf(t *testing.T) {
 	w := newLoopbackWorld(t)
 	a, b := w.connect("a", directmode.Config{}), w.connect("b", directmode.Config{})
 	joinRoom(t, "all", protocol.DirectAllToAll, a, b)
-	waitEstablished(t, a, testTimeout, 2)
-	waitEstablished(t, b, testTimeout, 1)
+	waitPair(t, a, b)
 	if err := a.SendDirect([]byte("to all"), nil, false, false); err != nil {
 		t.Fatal(err)
 	}
@@ -142,8 +128,7 @@ func TestLeavingClosesTheLink(t *testing.T) {
 	w := newLoopbackWorld(t)
 	a, b := w.connect("a", directmode.Config{}), w.connect("b", directmode.Config{})
 	joinRoom(t, "leave", protocol.DirectAllToOthers, a, b)
-	waitEstablished(t, a, testTimeout, 2)
-	waitEstablished(t, b, testTimeout, 1)
+	waitPair(t, a, b)
 	if err := b.Client().LeaveRoom(testContext(t), false); err != nil {
 		t.Fatal(err)
 	}

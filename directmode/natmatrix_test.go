@@ -79,8 +79,7 @@ func runVNetPair(t *testing.T, sc scenario) pairResult {
 	w.start()
 	a, b := w.connect(ha, "a", directmode.Config{}), w.connect(hb, "b", directmode.Config{})
 	joinRoom(t, "nat", protocol.DirectAllToOthers, a, b)
-	ea := waitEstablished(t, a, testTimeout, 2)[2]
-	eb := waitEstablished(t, b, testTimeout, 1)[1]
+	ea, eb := waitPair(t, a, b)
 	how := "direct"
 	if ea.Relayed {
 		how = "relayed"

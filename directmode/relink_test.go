@@ -13,8 +13,7 @@ import (
 // link again with b's new mesh.
 func TestALinkTheOtherSideClosedIsReplaced(t *testing.T) {
 	w := newLoopbackWorld(t)
-	cfg := directmode.Config{ConnectTimeout: time.Second, DisconnectTimeout: time.Second,
-		FailedTimeout: 2 * time.Second, Keepalive: 200 * time.Millisecond}
+	cfg := fastFail
 	a := w.connect("a", cfg)
 	rb := w.rawConnect("b")
 	joinRoom(t, "zombie", protocol.DirectAllToOthers, a)

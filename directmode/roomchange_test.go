@@ -15,12 +15,10 @@ import (
 // room's actor 1, and b and c must stay linked.
 func TestARoomChangeWithoutSyncLinksInTheNewRoom(t *testing.T) {
 	w := newLoopbackWorld(t)
-	cfg := directmode.Config{ConnectTimeout: time.Second, DisconnectTimeout: time.Second,
-		FailedTimeout: 2 * time.Second, Keepalive: 200 * time.Millisecond}
+	cfg := fastFail
 	a, b, c := w.connect("a", cfg), w.connect("b", cfg), w.connect("c", cfg)
 	joinRoom(t, "one", protocol.DirectAllToOthers, a, b)
-	waitEstablished(t, a, testTimeout, 2)
-	waitEstablished(t, b, testTimeout, 1)
+	waitPair(t, a, b)
 	joinRoom(t, "two", protocol.DirectAllToOthers, c)
 	time.Sleep(1200 * time.Millisecond) // b's link to actor 1 is older than minSessionGap
 

@@ -44,14 +44,13 @@ func newShortTURNWorld(t *testing.T, ttl, lifetime time.Duration) *world {
 // default timeline (10m credentials, 10m allocations), compressed.
 func TestARelayedLinkOutlivesItsTURNCredentials(t *testing.T) {
 	w := newShortTURNWorld(t, 3*time.Second, 4*time.Second)
-	cfg := directmode.Config{RelayOnly: true, NoRelayTURN: false, ConnectTimeout: 3 * time.Second,
-		DisconnectTimeout: time.Second, FailedTimeout: 2 * time.Second, Keepalive: 200 * time.Millisecond}
+	cfg := fastFail
+	cfg.RelayOnly, cfg.ConnectTimeout = true, 3*time.Second
 	a, b := w.connect("a", cfg), w.connect("b", cfg)
 	joinRoom(t, "turn", protocol.DirectAllToOthers, a, b)
-	if e := waitEstablished(t, a, testTimeout, 2)[2]; !e.Relayed {
+	if e, _ := waitPair(t, a, b); !e.Relayed {
 		t.Fatalf("not relayed: %+v", e)
 	}
-	waitEstablished(t, b, testTimeout, 1)
 	upAt := time.Now()
 
 	// Time passes: the credentials (3s) and the allocations made with them (4s) run
