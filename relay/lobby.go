@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/bosonrt/boson/relay/match"
 	"github.com/bosonrt/boson/relay/protocol"
@@ -33,7 +34,7 @@ type lobby struct {
 	members map[*session]struct{}
 	sent    map[*room]uint64 // the listing version last sent to members
 	removed []string         // rooms gone since the last update
-	serial  int              // where serial matching continues
+	serial  atomic.Int64     // where serial matching continues (updated without mu by matchmaking)
 	cursor  int              // where the next room list update starts
 	columns match.Columns    // SQL lobbies: the types of C0 to C9
 	dead    bool             // dropped from Server.lobbies
@@ -109,8 +110,8 @@ func (r *room) removeFromLobby() {
 	defer l.mu.Unlock()
 	if i := slices.Index(l.rooms, r); i >= 0 {
 		l.rooms = slices.Delete(l.rooms, i, i+1)
-		if l.serial > i {
-			l.serial--
+		if s := l.serial.Load(); s > int64(i) {
+			l.serial.CompareAndSwap(s, s-1)
 		}
 	}
 	if _, listed := l.sent[r]; listed {

@@ -157,25 +157,25 @@ func (l *lobby) pick(rp *randomParams, tried map[*room]bool) *room {
 	if len(rp.filters) == 0 {
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		return l.pickFrom(l.rooms, l.serial, rp, nil, tried, true)
+		return l.pickFrom(l.rooms, rp, nil, tried)
 	}
 	l.mu.Lock()
-	rooms, serial := slices.Clone(l.rooms), l.serial
+	rooms := slices.Clone(l.rooms)
 	l.mu.Unlock()
 	for _, f := range rp.filters { // the first filter that matches a room wins
-		if r := l.pickFrom(rooms, serial, rp, f, tried, false); r != nil {
+		if r := l.pickFrom(rooms, rp, f, tried); r != nil {
 			return r
 		}
 	}
 	return nil
 }
 
-// pickFrom picks among rooms; locked says whether l.mu is held (for the serial cursor).
-func (l *lobby) pickFrom(rooms []*room, serial int, rp *randomParams, f roomFilter, tried map[*room]bool, locked bool) *room {
+// pickFrom picks among rooms (the lobby's, or a snapshot of them).
+func (l *lobby) pickFrom(rooms []*room, rp *randomParams, f roomFilter, tried map[*room]bool) *room {
 	n := len(rooms)
 	start := 0
 	if rp.mode == protocol.SerialMatching && n > 0 {
-		start = serial % n
+		start = int(l.serial.Load() % int64(n))
 	}
 	var chosen *room
 	seen := 0
@@ -192,11 +192,7 @@ func (l *lobby) pickFrom(rooms []*room, serial int, rp *randomParams, f roomFilt
 			}
 			continue
 		case protocol.SerialMatching:
-			if !locked {
-				l.mu.Lock()
-				defer l.mu.Unlock()
-			}
-			l.serial = idx + 1
+			l.serial.Store(int64(idx + 1))
 		}
 		return r
 	}

@@ -40,7 +40,7 @@ func (s *Server) present(sess *session, on bool) {
 	}
 }
 
-// sessionsOf returns the sessions of a world, or of one user in it if user is not empty.
+// sessionsOf returns the sessions of a world.
 func (s *Server) sessionsOf(key worldKey) []*session {
 	s.presMu.Lock()
 	defer s.presMu.Unlock()

@@ -242,7 +242,8 @@ func (c *WebConfig) path(k hookKind) string {
 }
 
 // hookLocked calls a room webhook on its own goroutine, if its path is set (r.mu
-// held, so that the room's hooks start in order). Common arguments (AppId,
+// held: the arguments are the room's state at the time; the calls of one room may
+// overlap). Common arguments (AppId,
 // AppVersion, GameId, Type) are added to args. A failure is counted, logged and, with
 // ErrorInfo, told to the room.
 func (r *room) hookLocked(kind hookKind, typ string, args map[string]any) {
