@@ -101,6 +101,8 @@ func (r *room) join(sess *session, created bool, jp *joinParams) (resp *protocol
 	sess.mu.Unlock()
 	r.stopEmptyTimerLocked()
 	r.electMasterLocked()
+	r.accessJoinedLocked(a, created, jp)
+	r.statusJoinedLocked(a, created)
 	if err := r.welcomeLocked(a, created, jp); err != nil {
 		closing := r.undoJoinLocked(sess, a, rejoin)
 		r.mu.Unlock()
@@ -151,6 +153,9 @@ func (r *room) admitLocked(sess *session, created bool, jp *joinParams) (*actor,
 	}
 	if prev != nil && prev.sess == nil && r.opts.checkUser {
 		return nil, fail(protocol.CodeJoinFailedFoundInactiveJoiner, "user "+quote(userID)+" is inactive in the room: rejoin")
+	}
+	if resp := r.checkAccessLocked(sess, userID, created, jp); resp != nil {
+		return nil, resp
 	}
 	if resp := r.checkCapacityLocked(userID, created, jp); resp != nil {
 		return nil, resp
@@ -259,6 +264,8 @@ func (r *room) welcomeLocked(a *actor, created bool, jp *joinParams) error {
 		protocol.ParamCreated: created, protocol.ParamCacheSliceIndex: r.slice,
 	}
 	r.opts.params(p)
+	r.accessParamsLocked(p, a)
+	r.statusParamsLocked(p, a)
 	b, err := protocol.AppendResponse(nil, &protocol.Response{Op: jp.op, ID: jp.id, Params: p})
 	if err != nil {
 		return err

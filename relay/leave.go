@@ -11,19 +11,23 @@ func (sess *session) leaveRoom(p protocol.Params) *protocol.Response {
 	if err != nil {
 		return badParam(err)
 	}
+	reason, err := readLeaveReason(p)
+	if err != nil {
+		return badParam(err)
+	}
 	sess.mu.Lock()
 	a := sess.actor
 	sess.mu.Unlock()
 	if a == nil {
 		return fail(protocol.CodeNotInRoom, "not in a room")
 	}
-	a.room.leave(sess, a, back)
+	a.room.leave(sess, a, back, reason)
 	return &protocol.Response{}
 }
 
 // leave takes the session's actor out of the room: inactive if it may come back and
 // the room keeps players, else gone.
-func (r *room) leave(sess *session, a *actor, mayComeBack bool) {
+func (r *room) leave(sess *session, a *actor, mayComeBack bool, reason protocol.LeaveReason) {
 	r.mu.Lock()
 	if a.sess != sess || r.closed {
 		r.mu.Unlock()
@@ -47,6 +51,8 @@ func (r *room) leave(sess *session, a *actor, mayComeBack bool) {
 		r.removeLocked(a)
 	}
 	r.announceLeaveLocked(a, inactive)
+	r.accessLeftLocked(a)
+	r.statusLeftLocked(a, reason, inactive)
 	args := actorArgs(a)
 	args["IsInactive"] = inactive
 	r.hookLocked(hookLeave, why, args)
@@ -69,6 +75,7 @@ func (r *room) expire(a *actor, gen uint64) {
 	a.ttlTimer = nil
 	r.removeLocked(a)
 	r.announceLeaveLocked(a, false)
+	r.statusLeftLocked(a, protocol.LeavePresenceFailure, false)
 	args := actorArgs(a)
 	args["IsInactive"] = false
 	r.hookLocked(hookLeave, "PlayerTtlTimedOut", args)

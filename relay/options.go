@@ -27,6 +27,8 @@ type roomOptions struct {
 	directMode     protocol.DirectMode
 	props          map[string]any
 	expectedUsers  []string
+	status         *statusOptions // invitees and auto-matching (invitations.go); nil: none
+	access         *accessOptions // access control (access.go); nil: a public room
 }
 
 // readRoomOptions reads the options of a create (or join-or-create) request.
@@ -55,6 +57,12 @@ func readRoomOptions(p protocol.Params, cfg *Config) (*roomOptions, error) {
 		return nil, err
 	}
 	if err := checkLobby(o.lobbyName, o.lobbyType); err != nil {
+		return nil, err
+	}
+	if err := readStatusOptions(p, o); err != nil {
+		return nil, err
+	}
+	if err := readAccessOptions(p, o); err != nil {
 		return nil, err
 	}
 	o.maxPlayers, o.directMode = int(maxPlayers), protocol.DirectMode(direct)
@@ -112,6 +120,8 @@ type joinParams struct {
 	props         map[string]any
 	expectedUsers []string
 	slice         int64
+	key           string            // a private room's key
+	userType      protocol.UserType // the user type asked for (0: a plain user)
 }
 
 func readJoinParams(p protocol.Params) (*joinParams, error) {
@@ -124,7 +134,10 @@ func readJoinParams(p protocol.Params) (*joinParams, error) {
 	jp.expectedUsers, errs[2] = p.Strings(protocol.ParamExpectedUsers)
 	jp.slice, errs[3] = p.IntIn(protocol.ParamCacheSliceIndex, 0, 0, math.MaxInt32)
 	jp.mode = protocol.JoinMode(mode)
-	return jp, errors.Join(errs[:]...)
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, err
+	}
+	return jp, readAccessJoinParams(p, jp)
 }
 
 // webArgs are the room's options as the Create webhook gets them (Photon's names).

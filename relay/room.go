@@ -33,6 +33,8 @@ type room struct {
 	rate        bucket
 	lobby       *lobby // set at creation
 	listVersion uint64
+	status      *roomStatus // participants and status (invitations.go); nil in rooms that do not track them
+	acl         *roomAccess // access control state (access.go); nil in public rooms
 
 	listing atomic.Pointer[listing] // what its lobby sees; replaced under mu
 }
@@ -48,7 +50,8 @@ type actor struct {
 	propsSize int
 	groups    [4]uint64 // interest groups 1 to 255 (bit n: group n)
 	ttlTimer  *time.Timer
-	ttlGen    uint64 // bumped whenever ttlTimer is armed or stopped: stale callbacks see it
+	ttlGen    uint64            // bumped whenever ttlTimer is armed or stopped: stale callbacks see it
+	userType  protocol.UserType // user, moderator or owner (access.go)
 }
 
 func newRoom(s *Server, w *world, name string, opts *roomOptions) *room {
@@ -171,6 +174,7 @@ func (r *room) electMasterLocked() {
 func (r *room) closeLocked() {
 	r.closed = true
 	r.relistLocked()
+	r.statusClosedLocked()
 	r.hookLocked(hookClose, "Close", map[string]any{"ActorCount": len(r.actors)})
 	if r.emptyTimer != nil {
 		r.emptyTimer.Stop()

@@ -166,7 +166,7 @@ func (sess *session) closed(error) {
 	}
 	sess.leaveLobby()
 	if a != nil {
-		a.room.leave(sess, a, true)
+		a.room.leave(sess, a, true, protocol.LeavePresenceFailure)
 	}
 }
 
@@ -242,6 +242,14 @@ func (sess *session) dispatch(r *protocol.Request) *protocol.Response {
 		return sess.getRoomList(r.Params)
 	case protocol.OpFindFriends:
 		return sess.findFriends(r.Params)
+	case protocol.OpJoinGroup, protocol.OpPost, protocol.OpListGroups, protocol.OpListGroupUsers,
+		protocol.OpPushKey, protocol.OpPushSubscribe, protocol.OpPushUnsubscribe, protocol.OpPushNotify:
+		return sess.groupOp(r)
+	case protocol.OpListInvitations, protocol.OpDeclineInvitation, protocol.OpDismissInvitation,
+		protocol.OpGetRoomStatus, protocol.OpReportPeerStatus:
+		return sess.statusOp(r)
+	case protocol.OpApproveJoin, protocol.OpSetUserType, protocol.OpSearchRooms, protocol.OpListJoinRequests:
+		return sess.accessOp(r)
 	}
 	return fail(protocol.CodeInvalidOperation, "unknown operation "+r.Op.String())
 }

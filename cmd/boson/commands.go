@@ -15,10 +15,13 @@ import (
 
 // joinCommand is a create, join, join-or-create or rejoin.
 type joinCommand struct {
-	mode  string
-	name  string
-	room  client.RoomOptions // for create and join-or-create
-	lobby lobbyFlags         // for lobby
+	mode   string
+	name   string
+	room   client.RoomOptions // for create and join-or-create
+	join   client.JoinOptions // for every join
+	lobby  lobbyFlags         // for lobby
+	status statusJoinFlags    // invitation and auto-matching flags, as text
+	access accessJoinFlags    // access control flags, as text
 }
 
 // parseJoin parses a join command: words[0] is the command, then the room name and,
@@ -35,7 +38,12 @@ func parseJoin(words []string) (*joinCommand, error) {
 		fs.Var((*directModeValue)(&jc.room.DirectMode), "direct", "direct mode: none, all-to-others, master-to-others, all-to-all, master-to-all")
 		fs.StringVar(&jc.lobby.name, "lobby", "", "lobby the room is listed in")
 		fs.StringVar(&jc.lobby.typ, "lobby-type", "default", "its type: default, sql or async")
-	case "join", "rejoin":
+		jc.statusFlags(fs)
+		jc.accessFlags(fs)
+		jc.joinAccessFlags(fs)
+	case "join":
+		jc.joinAccessFlags(fs)
+	case "rejoin":
 	case "lobby":
 		fs.StringVar(&jc.lobby.typ, "type", "default", "lobby type: default, sql or async")
 	default:
@@ -61,6 +69,15 @@ func parseJoin(words []string) (*joinCommand, error) {
 			return nil, err
 		}
 		jc.room.LobbyName, jc.room.LobbyType = l.Name, int(l.Type)
+		if err := jc.finishStatusFlags(); err != nil {
+			return nil, err
+		}
+		if err := jc.finishAccessFlags(); err != nil {
+			return nil, err
+		}
+	}
+	if err := jc.finishJoinAccessFlags(); err != nil {
+		return nil, err
 	}
 	return jc, nil
 }

@@ -112,7 +112,7 @@ func (p *printer) event(e client.Event) {
 			Error string `json:"error"`
 		}{"disconnected", fmt.Sprint(e.Err)})
 	default:
-		if p.lobbyEvent(e) {
+		if p.lobbyEvent(e) || p.groupEvent(e) || p.statusEvent(e) || p.accessEvent(e) {
 			return
 		}
 		p.line(fmt.Sprintf("unknown event %T", e), map[string]string{"type": "unknown", "go_type": fmt.Sprintf("%T", e)})

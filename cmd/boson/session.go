@@ -96,6 +96,31 @@ var commands = map[string]command{
 	"find-friends":          (*session).findFriends,
 	"room-list":             (*session).roomList,
 	"web-rpc":               (*session).webRPC,
+
+	// Message groups, user messages and Web Push (cmd/boson/groups.go).
+	"join-group":       (*session).joinGroup,
+	"leave-group":      (*session).leaveGroup,
+	"post":             (*session).post,
+	"list-groups":      (*session).listGroups,
+	"group-users":      (*session).groupUsers,
+	"push-key":         (*session).pushKey,
+	"push-subscribe":   (*session).pushSubscribe,
+	"push-unsubscribe": (*session).pushUnsubscribe,
+	"push":             (*session).push,
+
+	// Invitations and room status (cmd/boson/invitations.go).
+	"invitations":  (*session).invitations,
+	"decline":      (*session).decline,
+	"dismiss":      (*session).dismiss,
+	"room-status":  (*session).roomStatus,
+	"report-peers": (*session).reportPeers,
+
+	// Access control (cmd/boson/access.go).
+	"approve":       (*session).approve,
+	"reject":        (*session).approve,
+	"set-type":      (*session).setType,
+	"search-rooms":  (*session).searchRooms,
+	"join-requests": (*session).joinRequests,
 }
 
 const help = `commands:
@@ -118,7 +143,7 @@ const help = `commands:
   room-list '<sql filter>' [-lobby name]
   find-friends user1,user2
   web-rpc <path> [json] [-cookie]
-  quit
+` + groupsHelp + statusHelp + accessHelp + `  quit
 `
 
 // exec runs one line of input and reports whether the user quit. Errors are printed.
@@ -160,10 +185,10 @@ func (s *session) join(ctx context.Context, jc *joinCommand) error {
 	switch jc.mode {
 	case "create":
 		ro := jc.room
-		r, err = s.c.CreateRoom(ctx, jc.name, &ro, nil)
+		r, err = s.c.CreateRoom(ctx, jc.name, &ro, &jc.join)
 	case "join-or-create":
 		ro := jc.room
-		r, err = s.c.JoinOrCreateRoom(ctx, jc.name, &ro, nil)
+		r, err = s.c.JoinOrCreateRoom(ctx, jc.name, &ro, &jc.join)
 	case "rejoin":
 		r, err = s.c.RejoinRoom(ctx, jc.name)
 	case "lobby":
@@ -177,7 +202,7 @@ func (s *session) join(ctx context.Context, jc *joinCommand) error {
 		}
 		return err
 	default:
-		r, err = s.c.JoinRoom(ctx, jc.name, nil)
+		r, err = s.c.JoinRoom(ctx, jc.name, &jc.join)
 	}
 	if err != nil {
 		return err

@@ -87,13 +87,27 @@ type RoomOptions struct {
 	DirectMode           protocol.DirectMode
 	LobbyName            string
 	LobbyType            int
+
+	// Invitations and auto-matching (rooms with either track their status).
+	Invitees  []string   // user ids invited to the room
+	AutoMatch *AutoMatch // auto-matching criteria; nil: none
+
+	// Access control.
+	Description  string
+	Access       protocol.AccessType // public (the default), private (key) or friends
+	Tags         []string
+	Metas        []Meta // room information, each visible from a user type up
+	JoinApproval bool   // joins wait for an owner's or moderator's approval
+	SingleRoom   bool   // a user in this room may be in no other room of the app
 }
 
 // JoinOptions are what a joiner brings.
 type JoinOptions struct {
-	Properties      map[string]any // the player's properties
-	ExpectedUsers   []string       // user ids to keep slots for (friends following)
-	CacheSliceIndex int            // replay cached events of this slice and later
+	Properties      map[string]any    // the player's properties
+	ExpectedUsers   []string          // user ids to keep slots for (friends following)
+	CacheSliceIndex int               // replay cached events of this slice and later
+	Key             string            // a private room's key
+	UserType        protocol.UserType // the user type asked for; 0: a plain user
 }
 
 // EventOptions say how a custom event travels. The zero value sends reliably on
@@ -135,6 +149,8 @@ func (o *RoomOptions) params(p protocol.Params) {
 	if o.ExpectedUsers != nil {
 		p[protocol.ParamExpectedUsers] = o.ExpectedUsers
 	}
+	o.statusParams(p)
+	o.accessParams(p)
 }
 
 func ttlParam(d time.Duration) int64 {
@@ -156,6 +172,12 @@ func (o *JoinOptions) params(p protocol.Params) {
 	}
 	if o.CacheSliceIndex != 0 {
 		p[protocol.ParamCacheSliceIndex] = int64(o.CacheSliceIndex)
+	}
+	if o.Key != "" {
+		p[protocol.ParamRoomKey] = o.Key
+	}
+	if o.UserType != 0 {
+		p[protocol.ParamUserType] = int64(o.UserType)
 	}
 }
 

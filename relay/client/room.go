@@ -23,8 +23,22 @@ type Room struct {
 	ExpectedUsers   []string
 	DirectMode      protocol.DirectMode
 	CacheSliceIndex int
-	echo            bool // the relay echoes property changes to their sender
-	deleteNull      bool // a property set to nil is deleted
+
+	// Access control (seed 004).
+	UserType     protocol.UserType // the client's own user type
+	Description  string
+	Access       protocol.AccessType
+	Key          string // a private room's key: owners only
+	Tags         []string
+	Metas        []Meta // the metas visible to this client's user type
+	JoinApproval bool
+	SingleRoom   bool
+
+	// Status is the room's status (rooms with invitees or auto-matching); nil otherwise.
+	Status *RoomStatus
+
+	echo       bool // the relay echoes property changes to their sender
+	deleteNull bool // a property set to nil is deleted
 }
 
 // Actor is a player in the room.
@@ -112,6 +126,8 @@ func readRoom(p protocol.Params) *Room {
 	r.DirectMode, r.CacheSliceIndex = protocol.DirectMode(dm), int(slice)
 	r.echo, _ = p.Bool(protocol.ParamBroadcastPropsAll, true)
 	r.deleteNull, _ = p.Bool(protocol.ParamDeleteNullProps, false)
+	r.readAccess(p)
+	r.readStatus(p)
 	return r
 }
 
@@ -215,6 +231,13 @@ func (c *Client) applyEventLocked(code protocol.EventCode, p protocol.Params) Ev
 		return &AppStatsEvent{PlayersInRooms: int(in), PlayersOutside: int(out), Rooms: int(rooms)}
 	case protocol.EventLobbyStats:
 		return readLobbyStats(p)
+	case protocol.EventMessage:
+		return readMessageEvent(p)
+	case protocol.EventInvitation, protocol.EventRoomStatus:
+		return c.statusEventLocked(code, p)
+	case protocol.EventJoinRequest, protocol.EventJoinDecision, protocol.EventJoinPending,
+		protocol.EventUserTypeChanged:
+		return c.accessEventLocked(code, p)
 	}
 	c.log.Debug("relay sent an unknown event", "code", code)
 	return nil

@@ -36,6 +36,18 @@ const (
 	CodeNotInRoom                     Code = 32734
 	CodeHTTPLimitReached              Code = 32745
 	CodeWebhookFailed                 Code = 32733 // ErrorInfo: a room webhook failed (Config.Web.ErrorInfo)
+	CodeNotInGroup                    Code = 32732
+	CodeUserOffline                   Code = 32731
+	CodePushUnavailable               Code = 32730
+	CodeNotInvited                    Code = 32729
+	CodeWrongRoomKey                  Code = 32728
+	CodeNotAFriend                    Code = 32727
+	CodeJoinRejected                  Code = 32726
+	CodeApprovalTimeout               Code = 32725
+	CodeNotPermitted                  Code = 32724
+	CodeUserInOtherRoom               Code = 32723
+	CodeNoSuchRequest                 Code = 32722
+	CodeFriendsUnavailable            Code = 32721
 )
 
 type codeInfo struct{ name, message string }
@@ -69,6 +81,18 @@ var codes = map[Code]codeInfo{
 	CodeRoomLimitReached:              {"RoomLimitReached", "the app has as many rooms as the relay allows"},
 	CodeEventCacheFull:                {"EventCacheFull", "the room's event cache is full: the room is closed"},
 	CodeNotInRoom:                     {"NotInRoom", "the operation needs the client to be in a room"},
+	CodeNotInGroup:                    {"NotInGroup", "the sender has not joined the recipient group"},
+	CodeUserOffline:                   {"UserOffline", "the user is not connected and no push notification was sent"},
+	CodePushUnavailable:               {"PushUnavailable", "web push is not configured on this relay"},
+	CodeNotInvited:                    {"NotInvited", "this user has no invitation to the room"},
+	CodeWrongRoomKey:                  {"WrongRoomKey", "the room is private: its key is missing or wrong"},
+	CodeNotAFriend:                    {"NotAFriend", "the room is for its owner's friends only"},
+	CodeJoinRejected:                  {"JoinRejected", "an owner or moderator rejected the join request"},
+	CodeApprovalTimeout:               {"ApprovalTimeout", "nobody approved the join request in time"},
+	CodeNotPermitted:                  {"NotPermitted", "the caller's user type does not allow this"},
+	CodeUserInOtherRoom:               {"UserInOtherRoom", "the user is in another room"},
+	CodeNoSuchRequest:                 {"NoSuchRequest", "no such pending join request"},
+	CodeFriendsUnavailable:            {"FriendsUnavailable", "the friend list could not be fetched"},
 }
 
 // Codes returns every defined result code, for documentation and tests.
