@@ -78,6 +78,12 @@ type Config struct {
 	MaxRoomListEntries int
 	// MaxRoomListQuery caps the rooms GetRoomList returns. If zero, 100.
 	MaxRoomListQuery int
+	// Friends is where the relay learns room owners' friends (friends rooms). If nil,
+	// only the lists set with [Server.SetFriends] count.
+	Friends *FriendsConfig
+	// JoinApprovalTimeout answers a join that waits for an owner's or moderator's
+	// approval with ApprovalTimeout when nobody decides in time. If zero, 2m.
+	JoinApprovalTimeout time.Duration
 	// Web is the app's web service, for WebRPC and room webhooks. If nil, neither.
 	Web *WebConfig
 	// Logger receives the relay's logs. If nil, logs are discarded.
@@ -124,6 +130,12 @@ func (c *Config) withDefaults() {
 		}
 		c.TURN = &t
 	}
+	c.JoinApprovalTimeout = cmp.Or(c.JoinApprovalTimeout, 2*time.Minute)
+	if c.Friends != nil {
+		f := *c.Friends
+		f.withDefaults()
+		c.Friends = &f
+	}
 	if c.Web != nil {
 		w := *c.Web
 		w.Headers = maps.Clone(w.Headers)
@@ -148,6 +160,11 @@ func (c *Config) validate() error {
 	}
 	if c.AuthTimeout < 0 || c.AbuseGrace < 0 || c.MaxEmptyRoomTTL < 0 || c.RoomListInterval < 0 || c.StatsInterval < 0 {
 		return fmt.Errorf("%w: negative duration", ErrBadConfig)
+	}
+	if c.Friends != nil {
+		if err := c.Friends.validate(); err != nil {
+			return err
+		}
 	}
 	if c.Web != nil {
 		if err := c.Web.validate(); err != nil {

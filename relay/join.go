@@ -93,6 +93,9 @@ func (r *room) join(sess *session, created bool, jp *joinParams) (resp *protocol
 		if closing {
 			r.s.removeRoom(r)
 		}
+		if resp == answeredLater { // waits for an approval or a friend list (access.go)
+			resp = nil
+		}
 		return resp, false
 	}
 	rejoin := r.nextActor == numbered // no new actor number: an inactive actor came back

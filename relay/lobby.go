@@ -123,7 +123,7 @@ func (r *room) removeFromLobby() {
 // relistLocked publishes the room's state to its lobby (r.mu held).
 func (r *room) relistLocked() {
 	r.listVersion++
-	li := &listing{version: r.listVersion, open: r.opts.open, visible: r.opts.visible, closed: r.closed || r.cacheClosed,
+	li := &listing{version: r.listVersion, open: r.opts.open, visible: r.opts.visible && r.opts.access.listed(), closed: r.closed || r.cacheClosed,
 		maxPlayers: r.opts.maxPlayers, capacity: r.maxPlayersLocked()}
 	for _, a := range r.actors {
 		if a.sess != nil {

@@ -122,6 +122,7 @@ type joinParams struct {
 	slice         int64
 	key           string            // a private room's key
 	userType      protocol.UserType // the user type asked for (0: a plain user)
+	acc           joinAccess        // a join resumed after an approval or a friend list (access.go)
 }
 
 func readJoinParams(p protocol.Params) (*joinParams, error) {

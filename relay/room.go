@@ -128,7 +128,7 @@ func (r *room) slotsTakenLocked(extra []string) int {
 
 // info describes an actor to room members.
 func (r *room) infoLocked(a *actor) map[string]any {
-	m := map[string]any{"nr": int64(a.nr), "name": a.nickname, "props": a.props, "inactive": a.sess == nil}
+	m := map[string]any{"nr": int64(a.nr), "name": a.nickname, "props": a.props, "inactive": a.sess == nil, "type": int64(a.userType)}
 	if r.opts.publishUserID {
 		m["userId"] = a.userID
 	}
@@ -175,6 +175,7 @@ func (r *room) closeLocked() {
 	r.closed = true
 	r.relistLocked()
 	r.statusClosedLocked()
+	r.accessClosedLocked()
 	r.hookLocked(hookClose, "Close", map[string]any{"ActorCount": len(r.actors)})
 	if r.emptyTimer != nil {
 		r.emptyTimer.Stop()

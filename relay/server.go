@@ -40,6 +40,8 @@ type Server struct {
 	lobbyMu sync.Mutex // guards lobbies; taken with no other lock but world.mu and room.mu held
 	lobbies map[lobbyKey]*lobby
 
+	friends *friendSource // friend lists (friends.go)
+
 	presMu   sync.Mutex // guards presence; a leaf lock
 	presence map[worldKey]*presence
 
@@ -93,6 +95,7 @@ func newServer(cfg *Config) (*Server, error) {
 		s.hook = hook
 	}
 	s.log = s.cfg.Logger
+	s.friends = newFriendSource(&s.cfg)
 	s.authSem = make(chan struct{}, s.cfg.MaxAuthCalls)
 	if s.cfg.Web != nil {
 		s.webSem = make(chan struct{}, s.cfg.Web.MaxInFlight)

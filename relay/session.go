@@ -38,7 +38,8 @@ type session struct {
 	lobbyStats bool           // it asked for lobby stats
 	rpcs       atomic.Int32   // WebRPCs in flight
 	authTimer  *time.Timer
-	gone       bool // the connection closed
+	gone       bool       // the connection closed
+	acc        sessAccess // a join waiting for approval or friend lists (access.go)
 }
 
 type sessionState uint8
@@ -165,6 +166,7 @@ func (sess *session) closed(error) {
 		sess.s.present(sess, false)
 	}
 	sess.leaveLobby()
+	sess.withdrawJoin()
 	if a != nil {
 		a.room.leave(sess, a, true, protocol.LeavePresenceFailure)
 	}

@@ -48,6 +48,7 @@ type Actor struct {
 	UserID     string // only in rooms that publish user ids
 	Properties map[string]any
 	Inactive   bool
+	UserType   protocol.UserType // user, moderator or owner (seed 004)
 }
 
 func (r *Room) clone() *Room {
@@ -57,6 +58,7 @@ func (r *Room) clone() *Room {
 	out := *r
 	out.Properties = maps.Clone(r.Properties)
 	out.ExpectedUsers = slices.Clone(r.ExpectedUsers)
+	r.cloneAccess(&out)
 	out.Actors = make(map[int]*Actor, len(r.Actors))
 	for nr, a := range r.Actors {
 		c := *a
@@ -85,6 +87,8 @@ func readActor(v any) *Actor {
 		a.Properties = map[string]any{}
 	}
 	a.Inactive, _ = m["inactive"].(bool)
+	t, _ := m["type"].(int64)
+	a.UserType = protocol.UserType(t)
 	return a
 }
 
