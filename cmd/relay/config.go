@@ -63,6 +63,9 @@ type Config struct {
 	WebURL       string   // -web-url: the app's web service for WebRPC and webhooks; empty disables both
 	WebHooks     []string // -web-hooks: kind=path pairs (create, join, leave, event, properties, close)
 	WebErrorInfo bool     // -web-error-info: tell rooms when a webhook fails
+
+	FriendsURL string // -friends-url: friends webhook for friends rooms; empty: admin lists only
+	AdminToken string // -admin-token: bearer token of the HTTP admin API; empty disables it
 }
 
 // flagSet declares every setting of c as a flag, with its default.
@@ -97,6 +100,7 @@ func (c *Config) flagSet(stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.WebURL, "web-url", "", "base `URL` of the app's web service, for WebRPC and room webhooks; {AppId} and {AppVersion} are replaced (empty: none)")
 	fs.Var((*listValue)(&c.WebHooks), "web-hooks", "room webhooks as comma-separated `kind=path` (kinds: create, join, leave, event, properties, close)")
 	fs.BoolVar(&c.WebErrorInfo, "web-error-info", false, "send a room an ErrorInfo event when one of its webhooks fails")
+	c.adminFlags(fs)
 	return fs
 }
 
@@ -316,7 +320,7 @@ func (c *Config) relayConfig(id *handshake.Identity, log *slog.Logger) (*relay.C
 		return nil, err
 	}
 	rc := &relay.Config{
-		Web: web,
+		Web: web, Friends: c.friendsConfig(),
 		Transport: transport.ListenConfig{
 			Config:   transport.Config{Unencrypted: c.AllowUnencrypted, Logger: log},
 			Identity: id,

@@ -24,7 +24,7 @@ type webServer struct {
 	draining atomic.Bool // /healthz answers 503 once set
 }
 
-func newWebServer(srv *relay.Server, log *slog.Logger) *webServer {
+func newWebServer(srv *relay.Server, log *slog.Logger, adminToken string) *webServer {
 	w := &webServer{srv: srv, log: log}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
@@ -38,6 +38,7 @@ func newWebServer(srv *relay.Server, log *slog.Logger) *webServer {
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError),
 	}))
 	mux.HandleFunc("GET /{$}", w.rooms)
+	w.adminRoutes(mux, adminToken)
 	w.hs = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

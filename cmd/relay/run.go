@@ -59,7 +59,7 @@ func (c *Config) Run(ctx context.Context, stdout io.Writer, log *slog.Logger) er
 			return fmt.Errorf("http: %w", err)
 		}
 	}
-	web := newWebServer(srv, log)
+	web := newWebServer(srv, log, c.AdminToken)
 	webDone := web.start(ln)
 	dir, _ := filepath.Abs(c.DataDir)
 	if created {
