@@ -119,6 +119,7 @@ var commands = map[string]command{
 	"approve":       (*session).approve,
 	"reject":        (*session).approve,
 	"set-type":      (*session).setType,
+	"transfer":      (*session).transfer,
 	"search-rooms":  (*session).searchRooms,
 	"join-requests": (*session).joinRequests,
 }
@@ -168,7 +169,7 @@ func (s *session) exec(ctx context.Context, line string) (quit bool) {
 		fmt.Fprintf(s.stderr, "error: unknown command %q (type \"help\")\n", words[0])
 		return false
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	ctx, cancel := s.commandContext(ctx, words)
 	defer cancel()
 	if err := cmd(s, ctx, words); err != nil {
 		fmt.Fprintln(s.stderr, "error:", err)
@@ -178,7 +179,7 @@ func (s *session) exec(ctx context.Context, line string) (quit bool) {
 
 // join runs a create, join, join-or-create or rejoin and prints the room joined.
 func (s *session) join(ctx context.Context, jc *joinCommand) error {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, jc.joinTimeout(s.cfg.Timeout))
 	defer cancel()
 	var r *client.Room
 	var err error
