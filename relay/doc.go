@@ -19,9 +19,9 @@
 //
 // A lock may be skipped but never taken out of this order (Server.mu guards only the
 // world and room-count maps and the closed flag, so it comes last). Leaf locks, taken
-with any of these held and nothing inside: Server.presMu (presence) and the friend
-lists' mutex (friends.go). A room's access checks read other rooms' access options
-(immutable after creation) and other sessions' actors under session.mu, never another
-room's mutex. No lock is held
+// with any of these held and nothing inside: Server.presMu (presence) and the friend
+// lists' mutex (friends.go). A room's access checks read other rooms' access options
+// (immutable after creation) and other sessions' actors under session.mu, never another
+// room's mutex. No lock is held
 // while calling the webhook or waiting for anything.
 package relay
