@@ -80,6 +80,8 @@ type Config struct {
 	MaxRoomListQuery int
 	// Web is the app's web service, for WebRPC and room webhooks. If nil, neither.
 	Web *WebConfig
+	// Groups bounds message groups and posts (JoinGroup, Post); see [GroupConfig].
+	Groups GroupConfig
 	// Logger receives the relay's logs. If nil, logs are discarded.
 	Logger *slog.Logger
 }
@@ -116,6 +118,7 @@ func (c *Config) withDefaults() {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	c.AppIDs = slices.Clone(c.AppIDs)
+	c.Groups.withDefaults()
 	if c.TURN != nil {
 		t := *c.TURN
 		t.URLs, t.Secret = slices.Clone(t.URLs), slices.Clone(t.Secret)
@@ -148,6 +151,9 @@ func (c *Config) validate() error {
 	}
 	if c.AuthTimeout < 0 || c.AbuseGrace < 0 || c.MaxEmptyRoomTTL < 0 || c.RoomListInterval < 0 || c.StatsInterval < 0 {
 		return fmt.Errorf("%w: negative duration", ErrBadConfig)
+	}
+	if err := c.Groups.validate(); err != nil {
+		return err
 	}
 	if c.Web != nil {
 		if err := c.Web.validate(); err != nil {

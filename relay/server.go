@@ -43,6 +43,8 @@ type Server struct {
 	presMu   sync.Mutex // guards presence; a leaf lock
 	presence map[worldKey]*presence
 
+	groups groupTable // message groups (groups.go)
+
 	stats serverStats
 }
 
@@ -80,7 +82,8 @@ func ListenUDP(addr string, cfg *Config) (*Server, error) {
 
 func newServer(cfg *Config) (*Server, error) {
 	s := &Server{cfg: *cfg, worlds: map[worldKey]*world{}, appRooms: map[string]int{},
-		lobbies: map[lobbyKey]*lobby{}, presence: map[worldKey]*presence{}}
+		lobbies: map[lobbyKey]*lobby{}, presence: map[worldKey]*presence{},
+		groups: groupTable{worlds: map[worldKey]map[string]*msgGroup{}}}
 	s.cfg.withDefaults()
 	if err := s.cfg.validate(); err != nil {
 		return nil, err
