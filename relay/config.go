@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bosonrt/boson/relay/auth"
+	"github.com/bosonrt/boson/relay/push"
 	"github.com/bosonrt/boson/transport"
 )
 
@@ -82,6 +83,10 @@ type Config struct {
 	Web *WebConfig
 	// Groups bounds message groups and posts (JoinGroup, Post); see [GroupConfig].
 	Groups GroupConfig
+	// Push configures Web Push (PushKey, PushSubscribe, PushNotify and notifications
+	// sent with posts). If nil, the relay has no Web Push: those operations fail with
+	// PushUnavailable.
+	Push *push.Config
 	// Logger receives the relay's logs. If nil, logs are discarded.
 	Logger *slog.Logger
 }
@@ -119,6 +124,10 @@ func (c *Config) withDefaults() {
 	}
 	c.AppIDs = slices.Clone(c.AppIDs)
 	c.Groups.withDefaults()
+	if c.Push != nil {
+		pc := *c.Push
+		c.Push = &pc
+	}
 	if c.TURN != nil {
 		t := *c.TURN
 		t.URLs, t.Secret = slices.Clone(t.URLs), slices.Clone(t.Secret)

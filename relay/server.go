@@ -13,6 +13,7 @@ import (
 	"github.com/bosonrt/boson/crypto/handshake"
 	"github.com/bosonrt/boson/relay/auth"
 	"github.com/bosonrt/boson/relay/protocol"
+	"github.com/bosonrt/boson/relay/push"
 	"github.com/bosonrt/boson/transport"
 )
 
@@ -43,7 +44,8 @@ type Server struct {
 	presMu   sync.Mutex // guards presence; a leaf lock
 	presence map[worldKey]*presence
 
-	groups groupTable // message groups (groups.go)
+	groups groupTable    // message groups (groups.go)
+	push   *push.Service // Web Push, or nil (group_push.go)
 
 	stats serverStats
 }
@@ -61,6 +63,7 @@ func Listen(pc net.PacketConn, cfg *Config) (*Server, error) {
 		return nil, err
 	}
 	if s.l, err = transport.Listen(pc, &s.cfg.Transport); err != nil {
+		s.stopPush()
 		return nil, err
 	}
 	s.start()
@@ -74,6 +77,7 @@ func ListenUDP(addr string, cfg *Config) (*Server, error) {
 		return nil, err
 	}
 	if s.l, err = transport.ListenUDP(addr, &s.cfg.Transport); err != nil {
+		s.stopPush()
 		return nil, err
 	}
 	s.start()
@@ -106,6 +110,9 @@ func newServer(cfg *Config) (*Server, error) {
 	if s.cfg.Transport.Logger == nil {
 		s.cfg.Transport.Logger = s.log
 	}
+	if err := s.startPush(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -133,6 +140,7 @@ func (s *Server) Close() error {
 	err := s.l.Close()
 	s.wg.Wait()
 	s.forgetRooms()
+	s.stopPush()
 	return err
 }
 
@@ -153,6 +161,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.l.Close()
 	s.wg.Wait()
 	s.forgetRooms()
+	s.stopPush()
 	return err
 }
 

@@ -63,6 +63,9 @@ type Config struct {
 	WebURL       string   // -web-url: the app's web service for WebRPC and webhooks; empty disables both
 	WebHooks     []string // -web-hooks: kind=path pairs (create, join, leave, event, properties, close)
 	WebErrorInfo bool     // -web-error-info: tell rooms when a webhook fails
+
+	Push           bool   // -push: Web Push, with its keys and subscriptions in DataDir
+	PushSubscriber string // -push-subscriber: the VAPID contact (sub claim)
 }
 
 // flagSet declares every setting of c as a flag, with its default.
@@ -97,6 +100,7 @@ func (c *Config) flagSet(stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.WebURL, "web-url", "", "base `URL` of the app's web service, for WebRPC and room webhooks; {AppId} and {AppVersion} are replaced (empty: none)")
 	fs.Var((*listValue)(&c.WebHooks), "web-hooks", "room webhooks as comma-separated `kind=path` (kinds: create, join, leave, event, properties, close)")
 	fs.BoolVar(&c.WebErrorInfo, "web-error-info", false, "send a room an ErrorInfo event when one of its webhooks fails")
+	c.pushFlags(fs)
 	return fs
 }
 
@@ -327,6 +331,7 @@ func (c *Config) relayConfig(id *handshake.Identity, log *slog.Logger) (*relay.C
 		MessageRate:    c.MessageRate,
 		MaxRoomsPerApp: c.MaxRoomsPerApp,
 		MaxPlayers:     c.MaxPlayers,
+		Push:           c.pushConfig(log),
 		Logger:         log,
 	}
 	if c.AuthURL != "" {

@@ -38,6 +38,7 @@ func newWebServer(srv *relay.Server, log *slog.Logger) *webServer {
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError),
 	}))
 	mux.HandleFunc("GET /{$}", w.rooms)
+	mux.HandleFunc("GET /push/vapid-public-key", w.vapidKey)
 	w.hs = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
