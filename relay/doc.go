@@ -19,5 +19,7 @@
 //
 // A lock may be skipped but never taken out of this order (Server.mu guards only the
 // world and room-count maps and the closed flag, so it comes last). No lock is held
-// while calling the webhook or waiting for anything.
+// while calling the webhook or waiting for anything. Server.presMu (who is connected)
+// and groupTable.mu (message groups and each session's group) are leaf locks: nothing
+// else is taken while one is held, and posts copy a group's members before sending.
 package relay
