@@ -197,14 +197,3 @@ func (sess *session) leaveGroup() {
 	t.leaveLocked(sess)
 	t.mu.Unlock()
 }
-
-// groupOf returns the name of the session's group ("" for none).
-func (sess *session) groupOf() string {
-	t := &sess.s.groups
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if g := sess.grp.group; g != nil {
-		return g.name
-	}
-	return ""
-}
