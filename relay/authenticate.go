@@ -162,9 +162,10 @@ func (sess *session) admitLocked(key worldKey, res *auth.Result) *protocol.Respo
 	if sess.authTimer != nil {
 		sess.authTimer.Stop()
 	}
+	cid := sess.groupsAdmittedLocked() // before others can find the session
 	sess.s.stats.authed.Add(1)
 	sess.s.present(sess, true)
-	p := protocol.Params{protocol.ParamUserID: res.UserID, protocol.ParamNickname: res.Nickname}
+	p := protocol.Params{protocol.ParamUserID: res.UserID, protocol.ParamNickname: res.Nickname, protocol.ParamConnID: cid}
 	if res.Data != nil {
 		p[protocol.ParamData] = jsonMap(res.Data)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bosonrt/boson/relay/auth"
+	"github.com/bosonrt/boson/relay/push"
 	"github.com/bosonrt/boson/transport"
 )
 
@@ -86,6 +87,12 @@ type Config struct {
 	JoinApprovalTimeout time.Duration
 	// Web is the app's web service, for WebRPC and room webhooks. If nil, neither.
 	Web *WebConfig
+	// Groups bounds message groups and posts (JoinGroup, Post); see [GroupConfig].
+	Groups GroupConfig
+	// Push configures Web Push (PushKey, PushSubscribe, PushNotify and notifications
+	// sent with posts). If nil, the relay has no Web Push: those operations fail with
+	// PushUnavailable.
+	Push *push.Config
 	// Logger receives the relay's logs. If nil, logs are discarded.
 	Logger *slog.Logger
 }
@@ -122,6 +129,11 @@ func (c *Config) withDefaults() {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	c.AppIDs = slices.Clone(c.AppIDs)
+	c.Groups.withDefaults()
+	if c.Push != nil {
+		pc := *c.Push
+		c.Push = &pc
+	}
 	if c.TURN != nil {
 		t := *c.TURN
 		t.URLs, t.Secret = slices.Clone(t.URLs), slices.Clone(t.Secret)
@@ -165,6 +177,9 @@ func (c *Config) validate() error {
 		if err := c.Friends.validate(); err != nil {
 			return err
 		}
+	}
+	if err := c.Groups.validate(); err != nil {
+		return err
 	}
 	if c.Web != nil {
 		if err := c.Web.validate(); err != nil {

@@ -18,10 +18,13 @@
 //	world.mu → room.mu → session.mu → Server.mu
 //
 // A lock may be skipped but never taken out of this order (Server.mu guards only the
-// world and room-count maps and the closed flag, so it comes last). Leaf locks, taken
-// with any of these held and nothing inside: Server.presMu (presence) and the friend
-// lists' mutex (friends.go). A room's access checks read other rooms' access options
-// (immutable after creation) and other sessions' actors under session.mu, never another
-// room's mutex. No lock is held
-// while calling the webhook or waiting for anything.
+// world and room-count maps and the closed flag, so it comes last). No lock is held
+// while calling a webhook or waiting for anything.
+//
+// Leaf locks, taken with any of these held and nothing taken inside them:
+// Server.presMu (who is connected), groupTable.mu (message groups and each session's
+// group; posts copy a group's members before sending) and the friend lists' mutex
+// (friends.go). A room's access checks read other rooms' access options (immutable
+// after creation) and other sessions' actors under session.mu, never another room's
+// mutex.
 package relay

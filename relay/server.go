@@ -13,6 +13,7 @@ import (
 	"github.com/bosonrt/boson/crypto/handshake"
 	"github.com/bosonrt/boson/relay/auth"
 	"github.com/bosonrt/boson/relay/protocol"
+	"github.com/bosonrt/boson/relay/push"
 	"github.com/bosonrt/boson/transport"
 )
 
@@ -45,6 +46,9 @@ type Server struct {
 	presMu   sync.Mutex // guards presence; a leaf lock
 	presence map[worldKey]*presence
 
+	groups groupTable    // message groups (groups.go)
+	push   *push.Service // Web Push, or nil (group_push.go)
+
 	stats serverStats
 }
 
@@ -61,6 +65,7 @@ func Listen(pc net.PacketConn, cfg *Config) (*Server, error) {
 		return nil, err
 	}
 	if s.l, err = transport.Listen(pc, &s.cfg.Transport); err != nil {
+		s.stopPush()
 		return nil, err
 	}
 	s.start()
@@ -74,6 +79,7 @@ func ListenUDP(addr string, cfg *Config) (*Server, error) {
 		return nil, err
 	}
 	if s.l, err = transport.ListenUDP(addr, &s.cfg.Transport); err != nil {
+		s.stopPush()
 		return nil, err
 	}
 	s.start()
@@ -82,7 +88,8 @@ func ListenUDP(addr string, cfg *Config) (*Server, error) {
 
 func newServer(cfg *Config) (*Server, error) {
 	s := &Server{cfg: *cfg, worlds: map[worldKey]*world{}, appRooms: map[string]int{},
-		lobbies: map[lobbyKey]*lobby{}, presence: map[worldKey]*presence{}}
+		lobbies: map[lobbyKey]*lobby{}, presence: map[worldKey]*presence{},
+		groups: groupTable{worlds: map[worldKey]map[string]*msgGroup{}}}
 	s.cfg.withDefaults()
 	if err := s.cfg.validate(); err != nil {
 		return nil, err
@@ -105,6 +112,9 @@ func newServer(cfg *Config) (*Server, error) {
 	s.cfg.Transport.Handler = s
 	if s.cfg.Transport.Logger == nil {
 		s.cfg.Transport.Logger = s.log
+	}
+	if err := s.startPush(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -133,6 +143,7 @@ func (s *Server) Close() error {
 	err := s.l.Close()
 	s.wg.Wait()
 	s.forgetRooms()
+	s.stopPush()
 	return err
 }
 
@@ -153,6 +164,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.l.Close()
 	s.wg.Wait()
 	s.forgetRooms()
+	s.stopPush()
 	return err
 }
 

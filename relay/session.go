@@ -27,6 +27,8 @@ type session struct {
 	lastInfo    time.Time // when it was last told it is over the limit
 	scratch     []byte    // encoding buffer for relayed events
 
+	grp sessionGroups // message groups, posts and pushes (groups.go)
+
 	mu         sync.Mutex // guards the following fields
 	state      sessionState
 	key        worldKey // the app id and version it authenticated for
@@ -167,6 +169,7 @@ func (sess *session) closed(error) {
 	}
 	sess.leaveLobby()
 	sess.withdrawJoin()
+	sess.leaveGroup()
 	if a != nil {
 		a.room.leave(sess, a, true, protocol.LeavePresenceFailure)
 	}

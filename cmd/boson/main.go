@@ -46,6 +46,11 @@
 //	room-list "<sql filter>" [-lobby name]
 //	find-friends user1,user2
 //	web-rpc <path> [json] [-cookie]
+//	join-group <name> | leave-group
+//	post (-to <user> | -group <name>) <text> [-title T -body B [-always]]
+//	list-groups [-by name|users] [-cond op] [value] [-range X] [-limit N] [-cursor C]
+//	group-users <group> [-user U] [-limit N] [-cursor C]
+//	push-key | push-subscribe|push-unsubscribe <endpoint> <p256dh> <auth> | push -title T -body B [user,...]
 //	set-room k=v ... [-expect k=v]
 //	set-player k=v ... [-actor N] [-expect k=v]
 //	master N [-expect M]
@@ -76,6 +81,8 @@
 //	room-list lobby="" room=arena open=true players=1/4 removed=false {"map":"docks"}
 //	app-stats in-rooms=3 outside=1 rooms=1
 //	friend ada online=true room=arena
+//	message from=ada conn=0f3c9a7e12b4d560 group=chat data="hello" [title=T body=B always=false]
+//	groups cursor="" chat=2 lobby=5
 //
 // With -json each line is a JSON object with a "type" field instead. Errors go to
 // standard error as "error: ...". A failed connection or join, or a disconnection by

@@ -64,8 +64,10 @@ type Config struct {
 	WebHooks     []string // -web-hooks: kind=path pairs (create, join, leave, event, properties, close)
 	WebErrorInfo bool     // -web-error-info: tell rooms when a webhook fails
 
-	FriendsURL string // -friends-url: friends webhook for friends rooms; empty: admin lists only
-	AdminToken string // -admin-token: bearer token of the HTTP admin API; empty disables it
+	FriendsURL     string // -friends-url: friends webhook for friends rooms; empty: admin lists only
+	AdminToken     string // -admin-token: bearer token of the HTTP admin API; empty disables it
+	Push           bool   // -push: Web Push, with its keys and subscriptions in DataDir
+	PushSubscriber string // -push-subscriber: the VAPID contact (sub claim)
 }
 
 // flagSet declares every setting of c as a flag, with its default.
@@ -101,6 +103,7 @@ func (c *Config) flagSet(stderr io.Writer) *flag.FlagSet {
 	fs.Var((*listValue)(&c.WebHooks), "web-hooks", "room webhooks as comma-separated `kind=path` (kinds: create, join, leave, event, properties, close)")
 	fs.BoolVar(&c.WebErrorInfo, "web-error-info", false, "send a room an ErrorInfo event when one of its webhooks fails")
 	c.adminFlags(fs)
+	c.pushFlags(fs)
 	return fs
 }
 
@@ -331,6 +334,7 @@ func (c *Config) relayConfig(id *handshake.Identity, log *slog.Logger) (*relay.C
 		MessageRate:    c.MessageRate,
 		MaxRoomsPerApp: c.MaxRoomsPerApp,
 		MaxPlayers:     c.MaxPlayers,
+		Push:           c.pushConfig(log),
 		Logger:         log,
 	}
 	if c.AuthURL != "" {

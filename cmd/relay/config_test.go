@@ -16,7 +16,7 @@ import (
 var defaults = Config{
 	Listen: ":7350", HTTP: ":7351", DataDir: "boson-data", LogLevel: slog.LevelInfo,
 	Drain: 5 * time.Second, AuthTimeout: 5 * time.Second,
-	TURNListen: ":3478", TURNPorts: "50000-50999",
+	TURNListen: ":3478", TURNPorts: "50000-50999", Push: true,
 }
 
 // with returns defaults changed by f.

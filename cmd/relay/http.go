@@ -39,6 +39,7 @@ func newWebServer(srv *relay.Server, log *slog.Logger, adminToken string) *webSe
 	}))
 	mux.HandleFunc("GET /{$}", w.rooms)
 	w.adminRoutes(mux, adminToken)
+	mux.HandleFunc("GET /push/vapid-public-key", w.vapidKey)
 	w.hs = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

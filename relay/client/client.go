@@ -21,6 +21,7 @@ type Client struct {
 	log      *slog.Logger
 	userID   string
 	nickname string
+	connID   string
 	authData map[string]any
 
 	mu       sync.Mutex // guards the following fields
@@ -28,6 +29,7 @@ type Client struct {
 	pending  map[uint32]chan *protocol.Response
 	room     *Room
 	lastRoom string // the room to rejoin after a reconnect; "" after a leave for good
+	group    string // the message group joined, or ""
 
 	q eventQueue
 
@@ -148,6 +150,7 @@ func (c *Client) authenticate(ctx context.Context) error {
 		if more, _ := resp.Params.Bool(protocol.ParamAuthContinue, false); !more {
 			c.userID, _ = resp.Params.Str(protocol.ParamUserID, "")
 			c.nickname, _ = resp.Params.Str(protocol.ParamNickname, "")
+			c.connID, _ = resp.Params.Str(protocol.ParamConnID, "")
 			c.authData = data
 			return nil
 		}

@@ -48,6 +48,8 @@ const (
 	CodeUserInOtherRoom               Code = 32723
 	CodeNoSuchRequest                 Code = 32722
 	CodeFriendsUnavailable            Code = 32721
+	CodeGroupFull                     Code = 32720
+	CodeGroupLimitReached             Code = 32719
 )
 
 type codeInfo struct{ name, message string }
@@ -93,6 +95,8 @@ var codes = map[Code]codeInfo{
 	CodeUserInOtherRoom:               {"UserInOtherRoom", "the user is in another room"},
 	CodeNoSuchRequest:                 {"NoSuchRequest", "no such pending join request"},
 	CodeFriendsUnavailable:            {"FriendsUnavailable", "the friend list could not be fetched"},
+	CodeGroupFull:                     {"GroupFull", "the message group has as many members as the relay allows"},
+	CodeGroupLimitReached:             {"GroupLimitReached", "the app has as many message groups as the relay allows"},
 }
 
 // Codes returns every defined result code, for documentation and tests.
