@@ -15,9 +15,13 @@
 // its messages (Conn.Send only queues), so every member sees a room's events in one
 // order. Lock order, outermost first:
 //
-//	world.mu → room.mu → session.mu → Server.mu
+//	autoQueue.matchMu → world.mu → room.mu → session.mu → Server.mu
 //
 // A lock may be skipped but never taken out of this order (Server.mu guards only the
-// world and room-count maps and the closed flag, so it comes last). No lock is held
+// world and room-count maps and the closed flag, so it comes last). An auto-match
+// queue's matchMu (automatch.go) is held by one match request of its key from its
+// lookup to its join or creation. Leaf locks, taken with any of these held but
+// never with another leaf lock: Server.presMu (presence) and statusIndex.mu (the
+// auto-match queues, wait estimates and the per-world index user → inviting rooms). No lock is held
 // while calling the webhook or waiting for anything.
 package relay

@@ -122,6 +122,8 @@ type joinParams struct {
 	slice         int64
 	key           string            // a private room's key
 	userType      protocol.UserType // the user type asked for (0: a plain user)
+	autoMatch     bool              // a match request joining a queued room (automatch.go)
+	autoMask      int64             // the match request's exclusive bitmask
 }
 
 func readJoinParams(p protocol.Params) (*joinParams, error) {

@@ -43,6 +43,8 @@ type Server struct {
 	presMu   sync.Mutex // guards presence; a leaf lock
 	presence map[worldKey]*presence
 
+	status statusIndex // auto-match queues and invitations (automatch.go); a leaf lock
+
 	stats serverStats
 }
 
