@@ -43,7 +43,7 @@ type queued struct {
 type statusIndex struct {
 	mu        sync.Mutex // guards the following fields
 	queues    map[queueKey]*autoQueue
-	estimates map[queueKey]time.Duration       // EWMA of the time-to-fill of the key's rooms
+	estimates map[queueKey]time.Duration      // EWMA of the time-to-fill of the key's rooms
 	invites   map[worldKey]map[string][]*room // user → rooms inviting it (pending, not dismissed)
 }
 
