@@ -25,7 +25,7 @@ const statusHelp = `  create <room> [-invite u1,u2] [-auto-min N -auto-max N] [-
 // statusJoinFlags are the create flags of invitations and auto-matching, kept as
 // text until the command line is parsed.
 type statusJoinFlags struct {
-	invite                 string
+	invite                  string
 	min, max, mask, variant int64
 }
 

@@ -293,5 +293,5 @@ func TestInviteAndAccept(t *testing.T) {
 	bob.send("report-peers 1")
 	bob.expect("status room=r1 status=ROOM_ACTIVE version=4 inviter=p_1 p_1:alice:JOINED:1:connected p_2:bob:JOINED:2:connected p_3:carol:DECLINED")
 	bob.send("leave -reason game_left")
-	alice.expect("status room=r1 status=ROOM_CONNECTING version=5 inviter=p_1 p_1:alice:JOINED:1 p_2:bob:LEFT:2:GAME_LEFT p_3:carol:DECLINED")
+	alice.expect("status room=r1 status=ROOM_ACTIVE version=5 inviter=p_1 p_1:alice:JOINED:1:connected p_2:bob:LEFT:2:GAME_LEFT p_3:carol:DECLINED")
 }
