@@ -24,31 +24,32 @@ const statusHelp = `  create <room> [-invite u1,u2] [-auto-min N -auto-max N] [-
 
 // statusJoinFlags are the create flags of invitations and auto-matching, kept as
 // text until the command line is parsed.
+// Its fields are exported only so that go-cmp compares them in tests.
 type statusJoinFlags struct {
-	invite                  string
-	min, max, mask, variant int64
+	Invite                  string
+	Min, Max, Mask, Variant int64
 }
 
 func (jc *joinCommand) statusFlags(fs *flag.FlagSet) {
 	f := &jc.status
-	fs.StringVar(&f.invite, "invite", "", "user ids to invite, comma-separated")
-	fs.Int64Var(&f.min, "auto-min", 0, "auto-matched players at least")
-	fs.Int64Var(&f.max, "auto-max", 0, "auto-matched players at most (default: -auto-min)")
-	fs.Int64Var(&f.mask, "auto-mask", 0, "exclusive bitmask")
-	fs.Int64Var(&f.variant, "variant", 0, "game variant")
+	fs.StringVar(&f.Invite, "invite", "", "user ids to invite, comma-separated")
+	fs.Int64Var(&f.Min, "auto-min", 0, "auto-matched players at least")
+	fs.Int64Var(&f.Max, "auto-max", 0, "auto-matched players at most (default: -auto-min)")
+	fs.Int64Var(&f.Mask, "auto-mask", 0, "exclusive bitmask")
+	fs.Int64Var(&f.Variant, "variant", 0, "game variant")
 }
 
 func (jc *joinCommand) finishStatusFlags() error {
 	f := &jc.status
-	if f.invite != "" {
-		jc.room.Invitees = strings.Split(f.invite, ",")
+	if f.Invite != "" {
+		jc.room.Invitees = strings.Split(f.Invite, ",")
 	}
-	if f.max == 0 {
-		f.max = f.min
+	if f.Max == 0 {
+		f.Max = f.Min
 	}
-	if f.min != 0 || f.max != 0 {
-		jc.room.AutoMatch = &client.AutoMatch{Min: int(f.min), Max: int(f.max), ExclusiveBitmask: f.mask, Variant: int(f.variant)}
-	} else if f.mask != 0 || f.variant != 0 {
+	if f.Min != 0 || f.Max != 0 {
+		jc.room.AutoMatch = &client.AutoMatch{Min: int(f.Min), Max: int(f.Max), ExclusiveBitmask: f.Mask, Variant: int(f.Variant)}
+	} else if f.Mask != 0 || f.Variant != 0 {
 		return errors.New("-auto-mask and -variant need -auto-min")
 	}
 	if jc.name == "*" {
