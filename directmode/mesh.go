@@ -61,6 +61,7 @@ type Mesh struct {
 	turnUntil time.Time
 	turnTTL   time.Duration
 	sessions  map[int]*bucket // new links per player, rate-limited
+	report    peerReport      // peer status reports to the relay (peer_status.go)
 }
 
 // view is what the mesh knows of the room.
@@ -257,6 +258,7 @@ func (m *Mesh) runLoop() {
 			m.sync()
 			m.checkTimers()
 		}
+		m.reportPeers()
 	}
 }
 

@@ -15,16 +15,20 @@
 // its messages (Conn.Send only queues), so every member sees a room's events in one
 // order. Lock order, outermost first:
 //
-//	world.mu → room.mu → session.mu → Server.mu
+//	lobby.matchMu or autoQueue.matchMu → world.mu → room.mu → session.mu → Server.mu
 //
 // A lock may be skipped but never taken out of this order (Server.mu guards only the
-// world and room-count maps and the closed flag, so it comes last). No lock is held
-// while calling a webhook or waiting for anything.
+// world and room-count maps and the closed flag, so it comes last). A matchmaking lock
+// comes first when one is taken: a lobby's matchMu (join-or-create-random) or an
+// auto-match queue's matchMu (automatch.go), held by one request from its lookup to its
+// join or creation; never both. No lock is held while calling a webhook or waiting for
+// anything.
 //
-// Leaf locks, taken with any of these held and nothing taken inside them:
-// Server.presMu (who is connected), groupTable.mu (message groups and each session's
-// group; posts copy a group's members before sending) and the friend lists' mutex
-// (friends.go). A room's access checks read other rooms' access options (immutable
-// after creation) and other sessions' actors under session.mu, never another room's
-// mutex.
+// Leaf locks, taken with any of these held and nothing taken inside them (never two
+// leaf locks at once): Server.presMu (who is connected), groupTable.mu (message groups
+// and each session's group; posts copy a group's members before sending),
+// statusIndex.mu (auto-match queues, wait estimates and the per-world index user →
+// inviting rooms) and the friend lists' mutex (friends.go). A room's access checks read
+// other rooms' access options (immutable after creation) and other sessions' actors
+// under session.mu, never another room's mutex.
 package relay

@@ -16,10 +16,13 @@ func (sess *session) createRoom(id uint32, p protocol.Params) *protocol.Response
 	if err != nil {
 		return badParam(err)
 	}
+	jp.op, jp.id, jp.mode = protocol.OpCreateRoom, id, protocol.JoinOrCreate
+	if opts.status != nil { // invitees or auto-matching (automatch.go)
+		return sess.createWithStatus(opts, jp)
+	}
 	if jp.name == "" {
 		jp.name = randomID()
 	}
-	jp.op, jp.id, jp.mode = protocol.OpCreateRoom, id, protocol.JoinOrCreate
 	return sess.enter(opts, true, jp)
 }
 
@@ -36,6 +39,9 @@ func (sess *session) joinRoom(id uint32, p protocol.Params) *protocol.Response {
 	if jp.mode == protocol.JoinOrCreate {
 		if opts, err = readRoomOptions(p, &sess.s.cfg); err != nil {
 			return badParam(err)
+		}
+		if opts.status != nil {
+			return fail(protocol.CodeInvalidRequest, "invitees and auto-matching are for CreateRoom")
 		}
 	}
 	jp.op, jp.id = protocol.OpJoinRoom, id
@@ -105,7 +111,7 @@ func (r *room) join(sess *session, created bool, jp *joinParams) (resp *protocol
 	r.stopEmptyTimerLocked()
 	r.electMasterLocked()
 	r.accessJoinedLocked(a, created, jp)
-	r.statusJoinedLocked(a, created)
+	r.statusJoinedLocked(a, created, jp)
 	if err := r.welcomeLocked(a, created, jp); err != nil {
 		closing := r.undoJoinLocked(sess, a, rejoin)
 		r.mu.Unlock()
@@ -156,6 +162,9 @@ func (r *room) admitLocked(sess *session, created bool, jp *joinParams) (*actor,
 	}
 	if prev != nil && prev.sess == nil && r.opts.checkUser {
 		return nil, fail(protocol.CodeJoinFailedFoundInactiveJoiner, "user "+quote(userID)+" is inactive in the room: rejoin")
+	}
+	if resp := r.checkStatusJoinLocked(jp); resp != nil {
+		return nil, resp
 	}
 	if resp := r.checkAccessLocked(sess, userID, created, jp); resp != nil {
 		return nil, resp

@@ -100,6 +100,9 @@ func (sess *session) joinRandom(id uint32, p protocol.Params) *protocol.Response
 		if opts, err = readRoomOptions(p, &sess.s.cfg); err != nil {
 			return badParam(err)
 		}
+		if opts.status != nil {
+			return fail(protocol.CodeInvalidRequest, "invitees and auto-matching are for CreateRoom")
+		}
 		opts.lobbyName, opts.lobbyType = rp.lobby.name, int64(rp.lobby.typ)
 	}
 	l := sess.s.lobbyOf(rp.lobby, rp.create)

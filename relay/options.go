@@ -123,6 +123,8 @@ type joinParams struct {
 	key           string            // a private room's key
 	userType      protocol.UserType // the user type asked for (0: a plain user)
 	acc           joinAccess        // a join resumed after an approval or a friend list (access.go)
+	autoMatch     bool              // a match request joining a queued room (automatch.go)
+	autoMask      int64             // the match request's exclusive bitmask
 }
 
 func readJoinParams(p protocol.Params) (*joinParams, error) {

@@ -48,6 +48,7 @@ type Server struct {
 
 	groups groupTable    // message groups (groups.go)
 	push   *push.Service // Web Push, or nil (group_push.go)
+	status statusIndex   // auto-match queues and invitations (automatch.go); a leaf lock
 
 	stats serverStats
 }

@@ -242,20 +242,28 @@ func (s *session) groups(ctx context.Context, words []string) error {
 // leave: leave [-come-back].
 func (s *session) leave(ctx context.Context, words []string) error {
 	var comeBack bool
+	var why string
 	fs := newFlagSet("leave")
 	fs.BoolVar(&comeBack, "come-back", false, "")
+	fs.StringVar(&why, "reason", "", "") // invitations.go
 	pos, err := parseArgs(fs, words[1:])
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return errors.New("usage: leave [-come-back]")
+	reason, err := leaveReason(why)
+	if err != nil || len(pos) > 0 {
+		return errors.Join(err, errors.New("usage: leave [-come-back] [-reason R]"))
 	}
 	r := s.c.Room()
 	if r == nil {
 		return errNotInRoom
 	}
-	if err := s.c.LeaveRoom(ctx, comeBack); err != nil {
+	if reason == "" {
+		err = s.c.LeaveRoom(ctx, comeBack)
+	} else {
+		err = s.c.LeaveRoomWithReason(ctx, comeBack, reason)
+	}
+	if err != nil {
 		return err
 	}
 	s.out.left(r.Name)

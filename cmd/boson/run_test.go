@@ -272,3 +272,26 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestInviteAndAccept(t *testing.T) {
+	_, relayFlags := startRelay(t)
+	bob := startUser(t, "bob", append(relayFlags, "-user", "bob", "-nick", "bob", "lobby")...)
+	bob.expect("in-lobby name=\"\"")
+	alice := startUser(t, "alice", append(relayFlags, "-user", "alice", "-nick", "alice", "create", "r1", "-invite", "bob,carol")...)
+	alice.expect("joined room=r1 actor=1 master=1 actors=1 created=true")
+	bob.expect("invitation room=r1 status=ROOM_INVITING version=1 inviter=p_1 p_1:alice:JOINED:1 p_2:bob:INVITED p_3:carol:INVITED")
+	bob.send("invitations")
+	bob.expect("invitations 1")
+	bob.send("join r1")
+	bob.expect("joined room=r1 actor=2 master=1 actors=1,2 created=false")
+	alice.expect("status room=r1 status=ROOM_INVITING version=2 inviter=p_1 p_1:alice:JOINED:1 p_2:bob:JOINED:2 p_3:carol:INVITED")
+	carol := startUser(t, "carol", append(relayFlags, "-user", "carol", "-json", "lobby")...)
+	carol.send("decline r1")
+	carol.expect(`{"room":"r1","type":"declined"}`)
+	alice.expect("status room=r1 status=ROOM_CONNECTING version=3 inviter=p_1 p_1:alice:JOINED:1 p_2:bob:JOINED:2 p_3:carol:DECLINED")
+	alice.send("report-peers 2")
+	bob.send("report-peers 1")
+	bob.expect("status room=r1 status=ROOM_ACTIVE version=4 inviter=p_1 p_1:alice:JOINED:1:connected p_2:bob:JOINED:2:connected p_3:carol:DECLINED")
+	bob.send("leave -reason game_left")
+	alice.expect("status room=r1 status=ROOM_ACTIVE version=5 inviter=p_1 p_1:alice:JOINED:1:connected p_2:bob:LEFT:2:GAME_LEFT p_3:carol:DECLINED")
+}

@@ -70,7 +70,11 @@ func (c *Client) join(ctx context.Context, op protocol.Op, p protocol.Params) (*
 // LeaveRoom leaves the room. With willComeBack the player stays inactive for the
 // room's player TTL and may rejoin.
 func (c *Client) LeaveRoom(ctx context.Context, willComeBack bool) error {
-	_, err := c.call(ctx, protocol.OpLeaveRoom, protocol.Params{protocol.ParamWillComeBack: willComeBack})
+	return c.leaveRoom(ctx, protocol.Params{protocol.ParamWillComeBack: willComeBack}, willComeBack)
+}
+
+func (c *Client) leaveRoom(ctx context.Context, p protocol.Params, willComeBack bool) error {
+	_, err := c.call(ctx, protocol.OpLeaveRoom, p)
 	if err == nil && !willComeBack {
 		c.mu.Lock()
 		c.lastRoom = ""

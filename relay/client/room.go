@@ -59,6 +59,7 @@ func (r *Room) clone() *Room {
 	out.Properties = maps.Clone(r.Properties)
 	out.ExpectedUsers = slices.Clone(r.ExpectedUsers)
 	r.cloneAccess(&out)
+	out.Status = r.Status.clone()
 	out.Actors = make(map[int]*Actor, len(r.Actors))
 	for nr, a := range r.Actors {
 		c := *a
