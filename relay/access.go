@@ -52,27 +52,33 @@ func (r *room) access() *accessOptions {
 	return r.opts.access
 }
 
+// checkJoinerLocked applies the rules that hold for every join, a rejoin too: a
+// connection with a join already waiting (or already in a room) joins nothing else,
+// and the single-room rule.
+func (r *room) checkJoinerLocked(sess *session, userID string, created bool, jp *joinParams) *protocol.Response {
+	sess.mu.Lock()
+	busy, gone, in := sess.acc.busy(jp), sess.gone, sess.actor != nil
+	sess.mu.Unlock()
+	switch {
+	case busy:
+		return fail(protocol.CodeOperationNotAllowedInState, "a join of this connection waits for an approval or a friend list")
+	case jp.acc.resumed && gone:
+		return answeredLater // nobody to answer (see leaveIfGone)
+	case in:
+		return fail(protocol.CodeJoinFailedPeerAlreadyJoined, "already in a room: leave it first")
+	}
+	return r.checkSingleLocked(sess.key, userID, created)
+}
+
 // checkAccessLocked refuses a joiner the room's access rules do not admit, or makes
 // it wait (answeredLater) for a friend list or an approval.
 func (r *room) checkAccessLocked(sess *session, userID string, created bool, jp *joinParams) *protocol.Response {
 	ao := r.access()
-	sess.mu.Lock()
-	busy, gone := sess.acc.busy(jp), sess.gone
-	sess.mu.Unlock()
-	if busy {
-		return fail(protocol.CodeOperationNotAllowedInState, "a join of this connection waits for an approval or a friend list")
-	}
-	if jp.acc.resumed && gone {
-		return answeredLater // nobody to answer (see leaveIfGone)
-	}
 	if created {
 		if ao.metasSize+r.propsSize > r.s.cfg.MaxRoomPropertiesBytes {
 			return fail(protocol.CodeTooLarge, "room properties and metas exceed "+itoa64(int64(r.s.cfg.MaxRoomPropertiesBytes))+" bytes")
 		}
-		return r.checkSingleLocked(sess.key, userID, created)
-	}
-	if resp := r.checkSingleLocked(sess.key, userID, created); resp != nil {
-		return resp
+		return nil
 	}
 	if jp.acc.approved {
 		return nil
