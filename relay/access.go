@@ -143,7 +143,14 @@ func (s *Server) userSessions(key worldKey, userID string) []*session {
 
 // accessJoinedLocked gives a new actor its user type: the creator is an owner, a
 // joiner a plain user unless an approver granted more; a rejoiner keeps its type.
+// An actor joining a room with no active owner (the last one left while nobody else
+// was active, so nobody inherited) becomes its owner.
 func (r *room) accessJoinedLocked(a *actor, created bool, jp *joinParams) {
+	defer func() {
+		if a.userType != protocol.UserOwner && !r.otherOwnerLocked(a) {
+			a.userType = protocol.UserOwner
+		}
+	}()
 	switch {
 	case a.userType != 0:
 	case created:
@@ -250,6 +257,9 @@ func (r *room) setUserType(caller *actor, p protocol.Params) *protocol.Response 
 func (r *room) transferLocked(caller, target *actor) *protocol.Response {
 	if target == caller {
 		return fail(protocol.CodeNotPermitted, "transfer ownership to another actor")
+	}
+	if target.sess == nil { // the room would have no active owner
+		return fail(protocol.CodeInvalidRequest, "actor "+itoa64(int64(target.nr))+" is inactive: transfer ownership to an active actor")
 	}
 	if target.userType != protocol.UserOwner {
 		target.userType = protocol.UserOwner

@@ -44,3 +44,75 @@ func TestSingleRoomRejoinWhileElsewhere(t *testing.T) {
 	must(t, a2.LeaveRoom(ctx, false))
 	mustRoom(t)(a1.RejoinRoom(ctx, "only"))
 }
+
+// Ownership never goes to an inactive actor: a transfer to one would leave the room
+// with no active owner, so nobody could decide owner-only requests.
+func TestTransferToInactiveRefused(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	owner, b := connect(t, s, "owner"), connect(t, s, "bob")
+	ctx := testContext(t)
+	mustRoom(t)(owner.CreateRoom(ctx, "r", &client.RoomOptions{PlayerTTL: time.Minute}, nil))
+	mustRoom(t)(b.JoinRoom(ctx, "r", nil))
+	must(t, b.LeaveRoom(ctx, true))
+	wantCode(t, owner.TransferOwnership(ctx, 2), protocol.CodeInvalidRequest)
+	if r := owner.Room(); r.UserType != protocol.UserOwner {
+		t.Fatalf("owner's type %d, want owner", r.UserType)
+	}
+}
+
+// When the owner goes inactive the longest-present active moderator becomes owner;
+// in a private room the heir learns the key; the old owner rejoins as an owner.
+func TestOwnerInactiveHandsOverWithKey(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	owner, u, m := connect(t, s, "owner"), connect(t, s, "user"), connect(t, s, "mod")
+	ctx := testContext(t)
+	ro := &client.RoomOptions{Access: protocol.AccessPrivate, PlayerTTL: time.Minute}
+	mustRoom(t)(owner.CreateRoom(ctx, "p", ro, &client.JoinOptions{Key: "k"}))
+	mustRoom(t)(u.JoinRoom(ctx, "p", &client.JoinOptions{Key: "k"}))
+	mustRoom(t)(m.JoinRoom(ctx, "p", &client.JoinOptions{Key: "k"}))
+	must(t, owner.SetUserType(ctx, 3, protocol.UserModerator))
+	for e := next[*client.UserTypeChangedEvent](m); e.Actor != 3; e = next[*client.UserTypeChangedEvent](m) {
+	}
+	if r := m.Room(); r.Key != "k" {
+		t.Fatalf("moderator's key %q, want k", r.Key)
+	}
+	must(t, owner.LeaveRoom(ctx, true))
+	for e := next[*client.UserTypeChangedEvent](m); e.Actor != 3 || e.UserType != protocol.UserOwner; e = next[*client.UserTypeChangedEvent](m) {
+	}
+	if r := m.Room(); r.UserType != protocol.UserOwner || r.Key != "k" {
+		t.Fatalf("heir: type %d key %q, want owner with key k", r.UserType, r.Key)
+	}
+	for e := next[*client.UserTypeChangedEvent](u); e.Actor != 3 || e.UserType != protocol.UserOwner; e = next[*client.UserTypeChangedEvent](u) {
+	}
+	if r := u.Room(); r.Actors[3].UserType != protocol.UserOwner || r.Actors[2].UserType != protocol.UserMember || r.Key != "" {
+		t.Fatalf("user sees heir %d, self %d, key %q", r.Actors[3].UserType, r.Actors[2].UserType, r.Key)
+	}
+	r := mustRoom(t)(owner.RejoinRoom(ctx, "p"))
+	if r.UserType != protocol.UserOwner || r.Key != "k" {
+		t.Fatalf("rejoined owner: type %d key %q", r.UserType, r.Key)
+	}
+}
+
+// A room whose owner left while nobody else was active gets an owner again when
+// someone comes back: else nobody could ever decide a request there.
+func TestOwnerlessRoomGetsOwnerOnRejoin(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	owner, b, c := connect(t, s, "owner"), connect(t, s, "bob"), connect(t, s, "carol")
+	ctx := testContext(t)
+	ro := &client.RoomOptions{JoinApproval: true, PlayerTTL: time.Minute, EmptyRoomTTL: time.Minute}
+	mustRoom(t)(owner.CreateRoom(ctx, "g", ro, nil))
+	done := joinAsync(b, "g", nil)
+	next[*client.JoinRequestEvent](owner)
+	must(t, owner.ApproveJoin(ctx, "bob", true, 0))
+	must(t, waitErr(t, done))
+	must(t, b.LeaveRoom(ctx, true))
+	must(t, owner.LeaveRoom(ctx, true))
+	r := mustRoom(t)(b.RejoinRoom(ctx, "g"))
+	if r.UserType != protocol.UserOwner {
+		t.Fatalf("bob rejoined an ownerless room as type %d, want owner", r.UserType)
+	}
+	done = joinAsync(c, "g", nil)
+	next[*client.JoinRequestEvent](b)
+	must(t, b.ApproveJoin(ctx, "carol", true, 0))
+	must(t, waitErr(t, done))
+}
