@@ -35,13 +35,22 @@ type joinAccess struct {
 
 // sessAccess is a session's join in progress (guarded by session.mu).
 type sessAccess struct {
-	waiting  *joinRequest // a join waiting for approval
-	fetching bool         // a join waiting for friend lists
+	waiting   *joinRequest // a join waiting for approval
+	fetching  *room        // the room of a join waiting for friend lists
+	withdrawn bool         // LeaveRoom withdrew the waiting join: its resumption fails
 }
 
 // busy says whether a join of the session is in progress elsewhere.
 func (sa *sessAccess) busy(jp *joinParams) bool {
-	return !jp.acc.resumed && (sa.waiting != nil || sa.fetching)
+	return !jp.acc.resumed && (sa.waiting != nil || sa.fetching != nil)
+}
+
+// room returns the room a join of the session waits for, or nil.
+func (sa *sessAccess) room() *room {
+	if sa.waiting != nil {
+		return sa.waiting.room
+	}
+	return sa.fetching
 }
 
 // access returns the room's access options (never nil).
@@ -57,13 +66,18 @@ func (r *room) access() *accessOptions {
 // and the single-room rule.
 func (r *room) checkJoinerLocked(sess *session, userID string, created bool, jp *joinParams) *protocol.Response {
 	sess.mu.Lock()
-	busy, gone, in := sess.acc.busy(jp), sess.gone, sess.actor != nil
+	busy, gone, in, withdrawn := sess.acc.busy(jp), sess.gone, sess.actor != nil, sess.acc.withdrawn
+	if !busy && !jp.acc.resumed {
+		sess.acc.withdrawn = false // a new join: nothing of the session waits
+	}
 	sess.mu.Unlock()
 	switch {
 	case busy:
 		return fail(protocol.CodeOperationNotAllowedInState, "a join of this connection waits for an approval or a friend list")
 	case jp.acc.resumed && gone:
 		return answeredLater // nobody to answer (see leaveIfGone)
+	case jp.acc.resumed && withdrawn:
+		return fail(protocol.CodeJoinWithdrawn, "the join was withdrawn (LeaveRoom)")
 	case in:
 		return fail(protocol.CodeJoinFailedPeerAlreadyJoined, "already in a room: leave it first")
 	}

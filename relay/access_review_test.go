@@ -1,6 +1,11 @@
 package relay_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -115,4 +120,82 @@ func TestOwnerlessRoomGetsOwnerOnRejoin(t *testing.T) {
 	next[*client.JoinRequestEvent](b)
 	must(t, b.ApproveJoin(ctx, "carol", true, 0))
 	must(t, waitErr(t, done))
+}
+
+// A joiner whose JoinRoom ctx ends withdraws its request: the deciders hear so and
+// the connection may join elsewhere at once.
+func TestJoinCtxEndWithdraws(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	owner, a := connect(t, s, "owner"), connect(t, s, "alice")
+	ctx := testContext(t)
+	mustRoom(t)(owner.CreateRoom(ctx, "gated", &client.RoomOptions{JoinApproval: true}, nil))
+	jctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.JoinRoom(jctx, "gated", nil)
+		done <- err
+	}()
+	next[*client.JoinPendingEvent](a)
+	cancel()
+	if err := waitErr(t, done); !errors.Is(err, context.Canceled) {
+		t.Fatalf("JoinRoom: %v, want context.Canceled", err)
+	}
+	if d := next[*client.JoinDecisionEvent](owner); d.Outcome != "withdrawn" || d.UserID != "alice" {
+		t.Fatalf("decision %+v, want alice withdrawn", d)
+	}
+	reqs, err := owner.ListJoinRequests(ctx)
+	must(t, err)
+	if len(reqs) != 0 {
+		t.Fatalf("requests %v, want none", reqs)
+	}
+	mustRoom(t)(a.CreateRoom(ctx, "elsewhere", nil, nil))
+}
+
+// LeaveRoom while a join waits for an approval withdraws it: the JoinRoom is
+// answered JoinWithdrawn, and an approval finds no request.
+func TestLeaveRoomWithdrawsPendingJoin(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	owner, a := connect(t, s, "owner"), connect(t, s, "alice")
+	ctx := testContext(t)
+	mustRoom(t)(owner.CreateRoom(ctx, "gated", &client.RoomOptions{JoinApproval: true}, nil))
+	done := joinAsync(a, "gated", nil)
+	p := next[*client.JoinPendingEvent](a)
+	req := next[*client.JoinRequestEvent](owner)
+	if p.ID == "" || p.ID != req.ID {
+		t.Fatalf("pending id %q, request id %q: want the same, non-empty", p.ID, req.ID)
+	}
+	must(t, a.LeaveRoom(ctx, false))
+	wantCode(t, waitErr(t, done), protocol.CodeJoinWithdrawn)
+	wantCode(t, owner.ApproveRequest(ctx, req.ID, true, 0), protocol.CodeNoSuchRequest)
+	wantCode(t, a.LeaveRoom(ctx, false), protocol.CodeNotInRoom)
+}
+
+// LeaveRoom while a join waits for a friend list withdraws it too: when the list
+// arrives the join fails with JoinWithdrawn instead of entering the room.
+func TestLeaveRoomWithdrawsFetchingJoin(t *testing.T) {
+	called, release := make(chan struct{}, 1), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		called <- struct{}{}
+		<-release
+		json.NewEncoder(w).Encode(map[string]any{"ResultCode": 0, "Friends": []string{"alice"}})
+	}))
+	defer srv.Close()
+	defer close(release)
+	s := startRelay(t, relay.Config{Friends: &relay.FriendsConfig{URL: srv.URL}})
+	owner, a := connect(t, s, "owner"), connect(t, s, "alice")
+	ctx := testContext(t)
+	mustRoom(t)(owner.CreateRoom(ctx, "club", &client.RoomOptions{Access: protocol.AccessFriends}, nil))
+	done := joinAsync(a, "club", nil)
+	select {
+	case <-called:
+	case <-time.After(testTimeout):
+		t.Fatal("no webhook call")
+	}
+	must(t, a.LeaveRoom(ctx, false))
+	release <- struct{}{}
+	wantCode(t, waitErr(t, done), protocol.CodeJoinWithdrawn)
+	if r := a.Room(); r != nil {
+		t.Fatalf("alice is in %q, want no room", r.Name)
+	}
+	mustRoom(t)(a.JoinRoom(ctx, "club", nil)) // the list is cached now
 }

@@ -48,6 +48,7 @@ const (
 	CodeUserInOtherRoom               Code = 32723
 	CodeNoSuchRequest                 Code = 32722
 	CodeFriendsUnavailable            Code = 32721
+	CodeJoinWithdrawn                 Code = 32714 // the joiner withdrew its waiting join (LeaveRoom)
 )
 
 type codeInfo struct{ name, message string }
@@ -93,6 +94,7 @@ var codes = map[Code]codeInfo{
 	CodeUserInOtherRoom:               {"UserInOtherRoom", "the user is in another room"},
 	CodeNoSuchRequest:                 {"NoSuchRequest", "no such pending join request"},
 	CodeFriendsUnavailable:            {"FriendsUnavailable", "the friend list could not be fetched"},
+	CodeJoinWithdrawn:                 {"JoinWithdrawn", "the joiner withdrew its waiting join"},
 }
 
 // Codes returns every defined result code, for documentation and tests.
