@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -198,4 +199,52 @@ func TestLeaveRoomWithdrawsFetchingJoin(t *testing.T) {
 		t.Fatalf("alice is in %q, want no room", r.Name)
 	}
 	mustRoom(t)(a.JoinRoom(ctx, "club", nil)) // the list is cached now
+}
+
+// SearchRooms shows a friends room to the friends its owner's webhook list names
+// (fetched on the first search, then cached), to nobody else, and fails with
+// FriendsUnavailable when the webhook does.
+func TestSearchFriendsRoomByWebhook(t *testing.T) {
+	var calls atomic.Int32
+	var down atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if down.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		var req struct{ UserId string }
+		json.NewDecoder(r.Body).Decode(&req)
+		friends := []string{}
+		if req.UserId == "owner" {
+			friends = []string{"friend"}
+		}
+		json.NewEncoder(w).Encode(map[string]any{"ResultCode": 0, "Friends": friends})
+	}))
+	defer srv.Close()
+	s := startRelay(t, relay.Config{Friends: &relay.FriendsConfig{URL: srv.URL, CacheTTL: time.Hour}})
+	owner, friend, stranger := connect(t, s, "owner"), connect(t, s, "friend"), connect(t, s, "stranger")
+	ctx := testContext(t)
+	mustRoom(t)(owner.CreateRoom(ctx, "club", &client.RoomOptions{Access: protocol.AccessFriends,
+		Metas: []client.Meta{{Key: "pub", Value: "p"}, {Key: "mods", Value: "m", Level: protocol.UserModerator}}}, nil))
+	mustRoom(t)(connect(t, s, "x").CreateRoom(ctx, "open", nil, nil))
+	found := func(p *player) []client.FoundRoom {
+		t.Helper()
+		page, err := p.SearchRooms(ctx, &client.RoomSearch{})
+		must(t, err)
+		return page.Rooms
+	}
+	if rs := found(friend); len(rs) != 2 || rs[0].Name != "open" || rs[1].Name != "club" || len(rs[1].Metas) != 1 {
+		t.Fatalf("friend finds %+v, want open and club (with its level-0 meta only)", rs)
+	}
+	if rs := found(stranger); len(rs) != 1 || rs[0].Name != "open" {
+		t.Fatalf("stranger finds %+v, want open only", rs)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("%d webhook calls, want 1 (then the cache)", n)
+	}
+	mustRoom(t)(connect(t, s, "other").CreateRoom(ctx, "club2", &client.RoomOptions{Access: protocol.AccessFriends}, nil))
+	down.Store(true)
+	_, err := friend.SearchRooms(ctx, &client.RoomSearch{})
+	wantCode(t, err, protocol.CodeFriendsUnavailable)
 }

@@ -44,7 +44,11 @@ func (r *room) askApprovalLocked(sess *session, userID string, jp *joinParams) *
 		return fail(protocol.CodeOperationLimitReached, "the room "+quote(r.name)+" has "+itoa64(maxJoinRequests)+" pending join requests")
 	}
 	sess.mu.Lock()
-	if sess.acc.waiting != nil {
+	switch {
+	case sess.gone: // ended since checkJoinerLocked (a join resumed after friend lists)
+		sess.mu.Unlock()
+		return answeredLater
+	case sess.acc.waiting != nil:
 		sess.mu.Unlock()
 		return fail(protocol.CodeOperationNotAllowedInState, "a join request of this connection is pending")
 	}
