@@ -35,13 +35,22 @@ type joinAccess struct {
 
 // sessAccess is a session's join in progress (guarded by session.mu).
 type sessAccess struct {
-	waiting  *joinRequest // a join waiting for approval
-	fetching bool         // a join waiting for friend lists
+	waiting   *joinRequest // a join waiting for approval
+	fetching  *room        // the room of a join waiting for friend lists
+	withdrawn bool         // LeaveRoom withdrew the waiting join: its resumption fails
 }
 
 // busy says whether a join of the session is in progress elsewhere.
 func (sa *sessAccess) busy(jp *joinParams) bool {
-	return !jp.acc.resumed && (sa.waiting != nil || sa.fetching)
+	return !jp.acc.resumed && (sa.waiting != nil || sa.fetching != nil)
+}
+
+// room returns the room a join of the session waits for, or nil.
+func (sa *sessAccess) room() *room {
+	if sa.waiting != nil {
+		return sa.waiting.room
+	}
+	return sa.fetching
 }
 
 // access returns the room's access options (never nil).
@@ -52,27 +61,38 @@ func (r *room) access() *accessOptions {
 	return r.opts.access
 }
 
+// checkJoinerLocked applies the rules that hold for every join, a rejoin too: a
+// connection with a join already waiting (or already in a room) joins nothing else,
+// and the single-room rule.
+func (r *room) checkJoinerLocked(sess *session, userID string, created bool, jp *joinParams) *protocol.Response {
+	sess.mu.Lock()
+	busy, gone, in, withdrawn := sess.acc.busy(jp), sess.gone, sess.actor != nil, sess.acc.withdrawn
+	if !busy && !jp.acc.resumed {
+		sess.acc.withdrawn = false // a new join: nothing of the session waits
+	}
+	sess.mu.Unlock()
+	switch {
+	case busy:
+		return fail(protocol.CodeOperationNotAllowedInState, "a join of this connection waits for an approval or a friend list")
+	case jp.acc.resumed && gone:
+		return answeredLater // nobody to answer (see leaveIfGone)
+	case jp.acc.resumed && withdrawn:
+		return fail(protocol.CodeJoinWithdrawn, "the join was withdrawn (LeaveRoom)")
+	case in:
+		return fail(protocol.CodeJoinFailedPeerAlreadyJoined, "already in a room: leave it first")
+	}
+	return r.checkSingleLocked(sess.key, userID, created)
+}
+
 // checkAccessLocked refuses a joiner the room's access rules do not admit, or makes
 // it wait (answeredLater) for a friend list or an approval.
 func (r *room) checkAccessLocked(sess *session, userID string, created bool, jp *joinParams) *protocol.Response {
 	ao := r.access()
-	sess.mu.Lock()
-	busy, gone := sess.acc.busy(jp), sess.gone
-	sess.mu.Unlock()
-	if busy {
-		return fail(protocol.CodeOperationNotAllowedInState, "a join of this connection waits for an approval or a friend list")
-	}
-	if jp.acc.resumed && gone {
-		return answeredLater // nobody to answer (see leaveIfGone)
-	}
 	if created {
 		if ao.metasSize+r.propsSize > r.s.cfg.MaxRoomPropertiesBytes {
 			return fail(protocol.CodeTooLarge, "room properties and metas exceed "+itoa64(int64(r.s.cfg.MaxRoomPropertiesBytes))+" bytes")
 		}
-		return r.checkSingleLocked(sess.key, userID, created)
-	}
-	if resp := r.checkSingleLocked(sess.key, userID, created); resp != nil {
-		return resp
+		return nil
 	}
 	if jp.acc.approved {
 		return nil
@@ -137,7 +157,14 @@ func (s *Server) userSessions(key worldKey, userID string) []*session {
 
 // accessJoinedLocked gives a new actor its user type: the creator is an owner, a
 // joiner a plain user unless an approver granted more; a rejoiner keeps its type.
+// An actor joining a room with no active owner (the last one left while nobody else
+// was active, so nobody inherited) becomes its owner.
 func (r *room) accessJoinedLocked(a *actor, created bool, jp *joinParams) {
+	defer func() {
+		if a.userType != protocol.UserOwner && !r.otherOwnerLocked(a) {
+			a.userType = protocol.UserOwner
+		}
+	}()
 	switch {
 	case a.userType != 0:
 	case created:
@@ -244,6 +271,9 @@ func (r *room) setUserType(caller *actor, p protocol.Params) *protocol.Response 
 func (r *room) transferLocked(caller, target *actor) *protocol.Response {
 	if target == caller {
 		return fail(protocol.CodeNotPermitted, "transfer ownership to another actor")
+	}
+	if target.sess == nil { // the room would have no active owner
+		return fail(protocol.CodeInvalidRequest, "actor "+itoa64(int64(target.nr))+" is inactive: transfer ownership to an active actor")
 	}
 	if target.userType != protocol.UserOwner {
 		target.userType = protocol.UserOwner

@@ -44,7 +44,11 @@ func (r *room) askApprovalLocked(sess *session, userID string, jp *joinParams) *
 		return fail(protocol.CodeOperationLimitReached, "the room "+quote(r.name)+" has "+itoa64(maxJoinRequests)+" pending join requests")
 	}
 	sess.mu.Lock()
-	if sess.acc.waiting != nil {
+	switch {
+	case sess.gone: // ended since checkJoinerLocked (a join resumed after friend lists)
+		sess.mu.Unlock()
+		return answeredLater
+	case sess.acc.waiting != nil:
 		sess.mu.Unlock()
 		return fail(protocol.CodeOperationNotAllowedInState, "a join request of this connection is pending")
 	}
@@ -56,7 +60,7 @@ func (r *room) askApprovalLocked(sess *session, userID string, jp *joinParams) *
 	r.acl.requests = append(r.acl.requests, req)
 	req.timer = r.s.afterFunc(r.s.cfg.JoinApprovalTimeout, func() { r.requestExpired(req) })
 	sendEvent(sess.conn, &protocol.Event{Code: protocol.EventJoinPending, Params: protocol.Params{
-		protocol.ParamRoomName: r.name, protocol.ParamConnID: req.id,
+		protocol.ParamRoomName: r.name, protocol.ParamRequestID: req.id,
 	}})
 	r.toDecidersLocked(req, &protocol.Event{Code: protocol.EventJoinRequest, Params: req.params()})
 	return answeredLater
@@ -65,7 +69,7 @@ func (r *room) askApprovalLocked(sess *session, userID string, jp *joinParams) *
 // params describe a request to its deciders.
 func (req *joinRequest) params() protocol.Params {
 	return protocol.Params{protocol.ParamUserID: req.userID, protocol.ParamNickname: req.nickname,
-		protocol.ParamUserType: int64(req.asked), protocol.ParamConnID: req.id}
+		protocol.ParamUserType: int64(req.asked), protocol.ParamRequestID: req.id}
 }
 
 // mayDecide says whether actor a may decide the request: owners decide all,
@@ -105,7 +109,7 @@ func (r *room) removeRequestLocked(req *joinRequest) bool {
 // rejected, withdrawn, timeout or closed; by is the deciding actor (0: none).
 func (r *room) decidedLocked(req *joinRequest, approve bool, by int32, outcome string) {
 	p := protocol.Params{protocol.ParamUserID: req.userID, protocol.ParamApprove: approve,
-		protocol.ParamActorNr: int64(by), protocol.ParamConnID: req.id, protocol.ParamMessage: outcome}
+		protocol.ParamActorNr: int64(by), protocol.ParamRequestID: req.id, protocol.ParamMessage: outcome}
 	r.toDecidersLocked(req, &protocol.Event{Code: protocol.EventJoinDecision, Params: p})
 }
 
@@ -133,21 +137,39 @@ func (r *room) requestExpired(req *joinRequest) {
 	req.answer(fail(protocol.CodeApprovalTimeout, "nobody approved the join in "+r.s.cfg.JoinApprovalTimeout.String()))
 }
 
-// withdrawJoin drops the session's pending request when its connection ends.
-func (sess *session) withdrawJoin() {
+// withdrawJoin withdraws the session's waiting join (for an approval or friend
+// lists): when its connection ends, or when it sends LeaveRoom (byClient: the JoinRoom
+// is answered JoinWithdrawn). A join that resumes later (approved, or its lists
+// fetched) then fails. It reports whether a join was waiting, and returns the actor of
+// one that completed before the withdrawal (for LeaveRoom to leave; on disconnect
+// closed or leaveIfGone takes it out).
+func (sess *session) withdrawJoin(byClient bool) (waited bool, joined *actor) {
 	sess.mu.Lock()
-	req := sess.acc.waiting
+	r := sess.acc.room()
 	sess.mu.Unlock()
-	if req == nil {
-		return
+	if r == nil {
+		return false, nil
 	}
-	r := req.room
-	r.mu.Lock()
-	if r.removeRequestLocked(req) {
+	r.mu.Lock() // orders this with the resumed join, which runs under r.mu
+	sess.mu.Lock()
+	req, a := sess.acc.waiting, sess.actor
+	if a == nil {
+		sess.acc.withdrawn = true
+	}
+	sess.mu.Unlock()
+	removed := req != nil && req.room == r && r.removeRequestLocked(req)
+	if removed {
 		r.decidedLocked(req, false, 0, "withdrawn")
 	}
 	r.mu.Unlock()
-	req.answer(nil)
+	if removed {
+		var resp *protocol.Response
+		if byClient {
+			resp = fail(protocol.CodeJoinWithdrawn, "the join was withdrawn (LeaveRoom)")
+		}
+		req.answer(resp)
+	}
+	return true, a
 }
 
 // accessClosedLocked answers the pending requests of a closing room.
@@ -161,7 +183,7 @@ func (r *room) accessClosedLocked() {
 	}
 }
 
-// findRequestLocked finds a pending request by id (ParamConnID) or, failing that,
+// findRequestLocked finds a pending request by id (ParamRequestID) or, failing that,
 // the oldest of a user (ParamUserID).
 func (r *room) findRequestLocked(id, userID string) *joinRequest {
 	if r.acl == nil {
@@ -178,7 +200,7 @@ func (r *room) findRequestLocked(id, userID string) *joinRequest {
 // approveJoin decides a pending request. An approved join then runs with all the
 // usual checks (capacity, closed room); its JoinRoom response tells the joiner.
 func (r *room) approveJoin(a *actor, p protocol.Params) *protocol.Response {
-	id, err1 := p.Str(protocol.ParamConnID, "")
+	id, err1 := p.Str(protocol.ParamRequestID, "")
 	userID, err2 := p.Str(protocol.ParamUserID, "")
 	approve, err3 := p.Bool(protocol.ParamApprove, true)
 	grant, err4 := p.IntIn(protocol.ParamUserType, 0, 0, int64(protocol.UserOwner))

@@ -260,12 +260,12 @@ func (r *room) checkFriendLocked(sess *session, userID string, jp *joinParams) *
 		return fail(protocol.CodeNotAFriend, "the room "+quote(r.name)+" is for its owners' friends")
 	}
 	sess.mu.Lock()
-	sess.acc.fetching = true
+	sess.acc.fetching = r
 	sess.mu.Unlock()
 	key := r.world.key
 	if !r.s.spawn(func() { sess.fetchThenJoin(key, missing, jp) }) {
 		sess.mu.Lock()
-		sess.acc.fetching = false
+		sess.acc.fetching = nil
 		sess.mu.Unlock()
 		return fail(protocol.CodeFriendsUnavailable, "the relay is shutting down")
 	}
@@ -287,7 +287,7 @@ func (sess *session) fetchThenJoin(key worldKey, missing []string, jp *joinParam
 		sess.leaveIfGone()
 	}
 	sess.mu.Lock()
-	sess.acc.fetching = false
+	sess.acc.fetching = nil
 	sess.mu.Unlock()
 	if resp != nil {
 		resp.Op, resp.ID = jp.op, jp.id

@@ -148,6 +148,9 @@ func (r *room) admitLocked(sess *session, created bool, jp *joinParams) (*actor,
 	sess.mu.Lock()
 	userID, nickname := sess.userID, sess.nickname
 	sess.mu.Unlock()
+	if resp := r.checkJoinerLocked(sess, userID, created, jp); resp != nil { // also for rejoins (access.go)
+		return nil, resp
+	}
 	prev := r.byUserLocked(userID)
 	if jp.mode == protocol.JoinOrRejoin || jp.mode == protocol.RejoinOnly {
 		if prev != nil && prev.sess == nil {

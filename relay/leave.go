@@ -18,8 +18,14 @@ func (sess *session) leaveRoom(p protocol.Params) *protocol.Response {
 	sess.mu.Lock()
 	a := sess.actor
 	sess.mu.Unlock()
-	if a == nil {
-		return fail(protocol.CodeNotInRoom, "not in a room")
+	if a == nil { // maybe a join waits: LeaveRoom withdraws it (access.go)
+		waited, joined := sess.withdrawJoin(true)
+		if !waited {
+			return fail(protocol.CodeNotInRoom, "not in a room")
+		}
+		if a = joined; a == nil {
+			return &protocol.Response{}
+		}
 	}
 	a.room.leave(sess, a, back, reason)
 	return &protocol.Response{}

@@ -168,7 +168,7 @@ func (sess *session) closed(error) {
 		sess.s.present(sess, false)
 	}
 	sess.leaveLobby()
-	sess.withdrawJoin()
+	sess.withdrawJoin(false) // a join that completed meanwhile: leaveIfGone
 	sess.leaveGroup()
 	if a != nil {
 		a.room.leave(sess, a, true, protocol.LeavePresenceFailure)

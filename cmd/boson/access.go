@@ -17,8 +17,8 @@ import (
 const accessHelp = `  create flags: [-description d] [-access public|private|friends] [-key K] [-tags a,b]
         [-meta key=value[:level]]... [-approval] [-single-room]
   join flags: [-key K] [-as user|moderator|owner] [-wait 5m] (a join waiting for approval)
-  approve <user> [-as user|moderator|owner]
-  reject <user>
+  approve <user>|-id <request id> [-as user|moderator|owner]
+  reject <user>|-id <request id>
   set-type <actor> user|moderator|owner
   transfer <actor>
   search-rooms [-tags a,b] [-all] [-name prefix] [-limit N] [-cursor c]
@@ -146,22 +146,26 @@ func (s *session) commandContext(ctx context.Context, words []string) (context.C
 	return context.WithTimeout(ctx, s.cfg.Timeout)
 }
 
-// approve: approve <user> [-as type], or reject <user>.
+// approve: approve <user>|-id <request id> [-as type], or reject <user>|-id <request id>.
 func (s *session) approve(ctx context.Context, words []string) error {
 	fs := newFlagSet(words[0])
 	as := fs.String("as", "", "")
+	id := fs.String("id", "", "")
 	pos, err := parseArgs(fs, words[1:])
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return fmt.Errorf("usage: %s <user> [-as user|moderator|owner]", words[0])
+	if len(pos) != 1 && (*id == "" || len(pos) != 0) {
+		return fmt.Errorf("usage: %s <user>|-id <request id> [-as user|moderator|owner]", words[0])
 	}
 	var grant protocol.UserType
 	if *as != "" {
 		if grant, err = parseUserType(*as); err != nil {
 			return err
 		}
+	}
+	if *id != "" {
+		return s.c.ApproveRequest(ctx, *id, words[0] == "approve", grant)
 	}
 	return s.c.ApproveJoin(ctx, pos[0], words[0] == "approve", grant)
 }
@@ -244,10 +248,10 @@ func (p *printer) accessEvent(e client.Event) bool {
 		p.line(fmt.Sprintf("join-request id=%s user=%s name=%s as=%s", word(e.ID), word(e.UserID), word(e.Nickname), userTypeName(e.UserType)),
 			map[string]any{"type": "join-request", "id": e.ID, "user": e.UserID, "name": e.Nickname, "as": userTypeName(e.UserType)})
 	case *client.JoinDecisionEvent:
-		p.line(fmt.Sprintf("join-decision user=%s approved=%t by=%d outcome=%s", word(e.UserID), e.Approved, e.By, e.Outcome),
-			map[string]any{"type": "join-decision", "user": e.UserID, "approved": e.Approved, "by": e.By, "outcome": e.Outcome})
+		p.line(fmt.Sprintf("join-decision id=%s user=%s approved=%t by=%d outcome=%s", word(e.ID), word(e.UserID), e.Approved, e.By, e.Outcome),
+			map[string]any{"type": "join-decision", "id": e.ID, "user": e.UserID, "approved": e.Approved, "by": e.By, "outcome": e.Outcome})
 	case *client.JoinPendingEvent:
-		p.line("join-pending room="+word(e.Room), map[string]any{"type": "join-pending", "room": e.Room, "id": e.ID})
+		p.line("join-pending room="+word(e.Room)+" id="+word(e.ID), map[string]any{"type": "join-pending", "room": e.Room, "id": e.ID})
 	case *client.UserTypeChangedEvent:
 		p.line(fmt.Sprintf("user-type actor=%d type=%s", e.Actor, userTypeName(e.UserType)),
 			map[string]any{"type": "user-type", "actor": e.Actor, "user_type": userTypeName(e.UserType)})

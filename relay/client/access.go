@@ -87,7 +87,8 @@ type JoinRequestEvent struct {
 
 // A JoinDecisionEvent tells the owners and moderators who could decide a request
 // what became of it: Outcome is "approved", "rejected", "withdrawn" (the joiner's
-// connection ended) or "timeout"; By is the deciding actor (0 for the last two).
+// connection ended, or its JoinRoom's context) or "timeout"; By is the deciding actor
+// (0 for the last two).
 type JoinDecisionEvent struct {
 	ID       string
 	UserID   string
@@ -97,7 +98,8 @@ type JoinDecisionEvent struct {
 }
 
 // A JoinPendingEvent tells a joiner its JoinRoom waits for an approval; the call
-// returns when someone decides.
+// returns when someone decides. If the call's context ends first, the client
+// withdraws the request (it sends LeaveRoom), so the connection may join again.
 type JoinPendingEvent struct {
 	Room string
 	ID   string
@@ -116,7 +118,7 @@ func (*JoinPendingEvent) isEvent()     {}
 func (*UserTypeChangedEvent) isEvent() {}
 
 func (c *Client) accessEventLocked(code protocol.EventCode, p protocol.Params) Event {
-	id, _ := p.Str(protocol.ParamConnID, "")
+	id, _ := p.Str(protocol.ParamRequestID, "")
 	user, _ := p.Str(protocol.ParamUserID, "")
 	switch code {
 	case protocol.EventJoinRequest:
@@ -158,6 +160,24 @@ func (c *Client) userTypeChangedLocked(p protocol.Params) Event {
 	return ev
 }
 
+// withdrawJoin tells the relay that a JoinRoom (or CreateRoom, JoinRandomRoom) whose
+// ctx ended is given up: a LeaveRoom, which withdraws a join still waiting for an
+// approval or friend lists, and leaves the room if the join completed meanwhile. It
+// does not wait for the response (whose arrival updates the room as any LeaveRoom's).
+func (c *Client) withdrawJoin() {
+	c.mu.Lock()
+	c.nextID++
+	if c.nextID == 0 {
+		c.nextID++
+	}
+	id := c.nextID
+	c.mu.Unlock()
+	b, err := protocol.AppendRequest(nil, &protocol.Request{Op: protocol.OpLeaveRoom, ID: id, Params: protocol.Params{}})
+	if err == nil {
+		c.conn.Send(0, b) // best effort: a closed connection withdraws by itself
+	}
+}
+
 // ApproveJoin approves (or rejects) the pending join request of userID (its oldest,
 // should the user have several); grant is the user type granted, at most the one
 // asked for (0: as asked). Owners decide every request, moderators those of plain
@@ -173,7 +193,7 @@ func (c *Client) ApproveJoin(ctx context.Context, userID string, approve bool, g
 
 // ApproveRequest is ApproveJoin by request id ([JoinRequestEvent.ID]).
 func (c *Client) ApproveRequest(ctx context.Context, id string, approve bool, grant protocol.UserType) error {
-	p := protocol.Params{protocol.ParamConnID: id, protocol.ParamApprove: approve}
+	p := protocol.Params{protocol.ParamRequestID: id, protocol.ParamApprove: approve}
 	if grant != 0 {
 		p[protocol.ParamUserType] = int64(grant)
 	}

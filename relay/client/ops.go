@@ -61,7 +61,11 @@ func (c *Client) RejoinRoom(ctx context.Context, name string) (*Room, error) {
 }
 
 func (c *Client) join(ctx context.Context, op protocol.Op, p protocol.Params) (*Room, error) {
+	outside := c.Room() == nil
 	if _, err := c.call(ctx, op, p); err != nil {
+		if outside && ctx.Err() != nil {
+			c.withdrawJoin() // the join may wait for an approval (access.go)
+		}
 		return nil, err
 	}
 	return c.Room(), nil

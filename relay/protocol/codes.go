@@ -239,6 +239,7 @@ const (
 	ParamSingleRoom         Param = 117 // bool: a user in this room may be in no other room of the app
 	ParamRequests           Param = 118 // array of join request maps
 	ParamMatchAllTags       Param = 119 // bool: SearchRooms wants every tag, not any
+	ParamRequestID          Param = 140 // string: a pending join request's id
 )
 
 // String returns "param N".
