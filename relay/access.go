@@ -85,7 +85,8 @@ func (r *room) checkJoinerLocked(sess *session, userID string, created bool, jp 
 }
 
 // checkAccessLocked refuses a joiner the room's access rules do not admit, or makes
-// it wait (answeredLater) for a friend list or an approval.
+// it wait (answeredLater) for a friend list or an approval. An invitation is a grant:
+// an invitee joining as a plain user needs no key, friendship or approval.
 func (r *room) checkAccessLocked(sess *session, userID string, created bool, jp *joinParams) *protocol.Response {
 	ao := r.access()
 	if created {
@@ -94,7 +95,7 @@ func (r *room) checkAccessLocked(sess *session, userID string, created bool, jp 
 		}
 		return nil
 	}
-	if jp.acc.approved {
+	if jp.acc.approved || r.invitedLocked(userID) && jp.userType <= protocol.UserMember {
 		return nil
 	}
 	switch ao.access {
@@ -301,4 +302,9 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// invitedLocked reports whether userID has a pending invitation to the room.
+func (r *room) invitedLocked(userID string) bool {
+	return r.status != nil && userID != "" && r.status.byUser(userID, protocol.ParticipantInvited) != nil
 }

@@ -355,3 +355,38 @@ func TestBadAccessOptions(t *testing.T) {
 		wantCode(t, err, protocol.CodeInvalidRequest)
 	}
 }
+
+// An invitation (seed 003) is a grant: the invitee joins a private, friends-only or
+// approval room without the key, the friendship or an approval; others still need them.
+func TestInviteesNeedNoKeyFriendshipOrApproval(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	owner, guest, stranger := connect(t, s, "owner"), connect(t, s, "guest"), connect(t, s, "stranger")
+	ctx := testContext(t)
+	for _, ro := range []*client.RoomOptions{
+		{Access: protocol.AccessPrivate, Invitees: []string{"guest"}, MaxPlayers: 4},
+		{Access: protocol.AccessFriends, Invitees: []string{"guest"}, MaxPlayers: 4},
+		{JoinApproval: true, Invitees: []string{"guest"}, MaxPlayers: 4},
+	} {
+		r := mustRoom(t)(owner.CreateRoom(ctx, "", ro, nil))
+		switch ro.Access {
+		case protocol.AccessPrivate:
+			_, err := stranger.JoinRoom(ctx, r.Name, &client.JoinOptions{Key: "wrong"})
+			wantCode(t, err, protocol.CodeWrongRoomKey)
+		case protocol.AccessFriends:
+			_, err := stranger.JoinRoom(ctx, r.Name, nil)
+			wantCode(t, err, protocol.CodeNotAFriend)
+		default: // the stranger waits for an approval, and is rejected
+			done := joinAsync(stranger, r.Name, nil)
+			next[*client.JoinPendingEvent](stranger)
+			next[*client.JoinRequestEvent](owner)
+			must(t, owner.ApproveJoin(ctx, "stranger", false, 0))
+			wantCode(t, waitErr(t, done), protocol.CodeJoinRejected)
+		}
+		g := mustRoom(t)(guest.JoinRoom(ctx, r.Name, nil))
+		if g.UserType != protocol.UserMember {
+			t.Fatalf("invitee's user type %d, want member", g.UserType)
+		}
+		must(t, guest.LeaveRoom(ctx, false))
+		must(t, owner.LeaveRoom(ctx, false))
+	}
+}
