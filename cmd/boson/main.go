@@ -10,8 +10,8 @@
 //
 // Commands:
 //
-//	create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s] [-direct mode]
-//	join <room>
+//	create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s] [-direct mode] [...]
+//	join <room> [-key K] [-as user|moderator|owner] [-wait 5m]
 //	join-or-create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s] [-direct mode]
 //	direct-check <room> [-peers 2] [-direct all-to-others] [-messages 20] [-wait 30s]
 //	lobby [name] [-type default|sql|async]

@@ -40,14 +40,15 @@ type Config struct {
 const usage = `usage: boson -relay host:port -fingerprint sha256:... -app id [flags] <command> [args]
 
 commands:
-  create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s] [-direct mode]
-  join <room>
+  create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s] [-direct mode] [...]
+  join <room> [-key K] [-as user|moderator|owner] [-wait 5m]
   join-or-create <room> [-max N] [-hidden] [-ttl 10s] [-empty-ttl 10s] [-direct mode]
   lobby [name] [-type default|sql|async]
   direct-check <room> [-peers 2] [-direct all-to-others] [-messages 20] [-wait 30s]
 
-Then each line of standard input is a command (type "help"), until "quit", the end
-of standard input or SIGINT.
+Then each line of standard input is a command (type "help": it also lists the create
+flags of invitations, auto-matching and access control), until "quit", the end of
+standard input or SIGINT.
 
 flags:
 `
