@@ -50,6 +50,7 @@ const (
 	CodeFriendsUnavailable            Code = 32721
 	CodeGroupFull                     Code = 32720
 	CodeGroupLimitReached             Code = 32719
+	CodePushNotPermitted              Code = 32718
 )
 
 type codeInfo struct{ name, message string }
@@ -97,6 +98,7 @@ var codes = map[Code]codeInfo{
 	CodeFriendsUnavailable:            {"FriendsUnavailable", "the friend list could not be fetched"},
 	CodeGroupFull:                     {"GroupFull", "the message group has as many members as the relay allows"},
 	CodeGroupLimitReached:             {"GroupLimitReached", "the app has as many message groups as the relay allows"},
+	CodePushNotPermitted:              {"PushNotPermitted", "the caller may push only to its own user and users it shares a room or group with"},
 }
 
 // Codes returns every defined result code, for documentation and tests.

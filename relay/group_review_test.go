@@ -1,0 +1,64 @@
+package relay_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/bosonrt/boson/relay"
+	"github.com/bosonrt/boson/relay/client"
+	"github.com/bosonrt/boson/relay/protocol"
+	"github.com/bosonrt/boson/relay/push"
+	"github.com/bosonrt/boson/relay/push/pushtest"
+)
+
+// By default PushNotify reaches only the caller's own user and users it shares a
+// room or a message group with: any other client of the app cannot spam a user's
+// devices.
+func TestPushNotifyOnlyToUsersSharingARoomOrGroup(t *testing.T) {
+	s, ps := startPushRelay(t)
+	ctx := testContext(t)
+	ann, bob, cat := connect(t, s, "ann"), connect(t, s, "bob"), connect(t, s, "cat")
+	bobSub, catSub := subscribe(t, bob, ps), subscribe(t, cat, ps)
+
+	_, err := ann.PushNotify(ctx, "spam", "", []string{"bob"})
+	wantCode(t, err, protocol.CodePushNotPermitted)
+	if n, err := ann.PushNotify(ctx, "me", "", nil); err != nil || n != 0 { // own user: allowed, no subscription
+		t.Fatalf("PushNotify to self: %d, %v; want 0, nil", n, err)
+	}
+
+	must(t, ann.JoinGroup(ctx, "g"))
+	must(t, bob.JoinGroup(ctx, "g"))
+	if n, err := ann.PushNotify(ctx, "group", "", []string{"bob"}); err != nil || n != 1 {
+		t.Fatalf("PushNotify to a group member: %d, %v; want 1", n, err)
+	}
+	if p := ps.Next(t, testTimeout); p.Endpoint != bobSub.Endpoint || p.Title() != "group" {
+		t.Fatalf("push %+v, want group to bob", p)
+	}
+	_, err = ann.PushNotify(ctx, "half", "", []string{"bob", "cat"}) // all or nothing
+	wantCode(t, err, protocol.CodePushNotPermitted)
+
+	mustRoom(t)(ann.JoinOrCreateRoom(ctx, "r", &client.RoomOptions{PlayerTTL: time.Minute}, nil))
+	mustRoom(t)(cat.JoinOrCreateRoom(ctx, "r", nil, nil))
+	must(t, cat.LeaveRoom(ctx, true)) // inactive actors still count: they may come back
+	if n, err := ann.PushNotify(ctx, "room", "", []string{"bob", "cat"}); err != nil || n != 2 {
+		t.Fatalf("PushNotify to a group member and a room member: %d, %v; want 2", n, err)
+	}
+	got := map[string]bool{ps.Next(t, testTimeout).Endpoint: true, ps.Next(t, testTimeout).Endpoint: true}
+	if !got[bobSub.Endpoint] || !got[catSub.Endpoint] {
+		t.Fatalf("pushes to %v, want bob's and cat's", got)
+	}
+}
+
+func TestPushNotifyToAnyUserWhenConfigured(t *testing.T) {
+	ps := pushtest.New(t)
+	s := startRelay(t, relay.Config{Groups: relay.GroupConfig{PushToAnyUser: true},
+		Push: &push.Config{AllowPrivateEndpoints: true, HTTPClient: ps.Client()}})
+	ann, bob := connect(t, s, "ann"), connect(t, s, "bob")
+	sub := subscribe(t, bob, ps)
+	if n, err := ann.PushNotify(testContext(t), "hi", "", []string{"bob"}); err != nil || n != 1 {
+		t.Fatalf("PushNotify with PushToAnyUser: %d, %v; want 1", n, err)
+	}
+	if p := ps.Next(t, testTimeout); p.Endpoint != sub.Endpoint {
+		t.Fatalf("push %+v, want one to bob", p)
+	}
+}
