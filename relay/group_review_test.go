@@ -62,3 +62,26 @@ func TestPushNotifyToAnyUserWhenConfigured(t *testing.T) {
 		t.Fatalf("push %+v, want one to bob", p)
 	}
 }
+
+// A client that reconnects with ReconnectAndRejoin is back in its message group.
+func TestReconnectAndRejoinRejoinsTheMessageGroup(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	ann, bob := connect(t, s, "ann"), connect(t, s, "bob")
+	must(t, ann.JoinGroup(ctx, "club"))
+	must(t, bob.JoinGroup(ctx, "club"))
+	ann.Close() // the connection is lost
+	next[*client.DisconnectedEvent](ann)
+	again, r, err := ann.ReconnectAndRejoin(ctx, s.Addr().String())
+	must(t, err)
+	t.Cleanup(func() { again.Close() })
+	if r != nil || again.Group() != "club" {
+		t.Fatalf("after ReconnectAndRejoin: room %v, group %q; want no room, group club", r, again.Group())
+	}
+	if _, err := bob.PostToGroup(ctx, "club", "welcome back", nil); err != nil {
+		t.Fatal(err)
+	}
+	if m := message(ann); m.Data != "welcome back" || m.Group != "club" { // ann's handler, new connection
+		t.Fatalf("ann got %+v, want bob's post to club", m)
+	}
+}
