@@ -101,6 +101,11 @@ func (sess *session) post(p protocol.Params) *protocol.Response {
 	if req.note != nil && !sess.s.pushOn() {
 		return fail(protocol.CodePushUnavailable, "this relay has no web push: post without a notification")
 	}
+	if req.note != nil {
+		if resp := checkPushable(req.note, sess.postOrigin(req)); resp != nil {
+			return resp
+		}
+	}
 	if req.group != "" {
 		return sess.postToGroup(req)
 	}
@@ -235,11 +240,16 @@ func (sess *session) pushPost(req *postRequest, users []string) *protocol.Respon
 
 // postOrigin is the data a post's push carries: who sent it, and to which group.
 func (sess *session) postOrigin(req *postRequest) map[string]any {
-	m := map[string]any{"userId": sess.userID, "cid": sess.grp.cid}
+	m := sess.pushOrigin()
 	if req.group != "" {
 		m["group"] = req.group
 	}
 	return m
+}
+
+// pushOrigin is the data a PushNotify's push carries: who sent it.
+func (sess *session) pushOrigin() map[string]any {
+	return map[string]any{"userId": sess.userID, "cid": sess.grp.cid}
 }
 
 // connectionsOf appends the sessions of user in the world to out.

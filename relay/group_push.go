@@ -51,7 +51,22 @@ func (s *Server) pushNotify(app string, users []string, n *notification, data ma
 	if s.push == nil {
 		return 0
 	}
-	return s.push.Enqueue(app, users, push.Message{Title: n.title, Body: n.body, Data: data})
+	return s.push.Enqueue(app, users, n.message(data))
+}
+
+// message is the push of n with data.
+func (n *notification) message(data map[string]any) push.Message {
+	return push.Message{Title: n.title, Body: n.body, Data: data}
+}
+
+// checkPushable refuses a notification whose push would not fit a Web Push
+// payload once JSON-encoded (escaping can multiply its size), which the push
+// queue would otherwise drop silently.
+func checkPushable(n *notification, data map[string]any) *protocol.Response {
+	if err := push.CheckMessage(n.message(data)); err != nil {
+		return fail(protocol.CodeInvalidRequest, "the notification does not fit a web push once JSON-encoded: "+err.Error())
+	}
+	return nil
 }
 
 // pushOp serves PushKey, PushSubscribe, PushUnsubscribe and PushNotify.
@@ -117,6 +132,9 @@ func (sess *session) pushNotifyOp(p protocol.Params) *protocol.Response {
 	if err := n.check(); err != nil {
 		return badParam(err)
 	}
+	if resp := checkPushable(n, sess.pushOrigin()); resp != nil {
+		return resp
+	}
 	if users == nil {
 		users = []string{sess.userID}
 	}
@@ -135,7 +153,7 @@ func (sess *session) pushNotifyOp(p protocol.Params) *protocol.Response {
 	if u := sess.pushForbidden(users); u != "" {
 		return fail(protocol.CodePushNotPermitted, "user "+quote(u)+" is not in this connection's room or message group (Groups.PushToAnyUser is off)")
 	}
-	pushed := sess.s.pushNotify(sess.key.app, users, n, map[string]any{"userId": sess.userID, "cid": sess.grp.cid})
+	pushed := sess.s.pushNotify(sess.key.app, users, n, sess.pushOrigin())
 	return &protocol.Response{Params: protocol.Params{protocol.ParamPushed: int64(pushed)}}
 }
 

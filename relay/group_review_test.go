@@ -1,6 +1,7 @@
 package relay_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -83,5 +84,25 @@ func TestReconnectAndRejoinRejoinsTheMessageGroup(t *testing.T) {
 	}
 	if m := message(ann); m.Data != "welcome back" || m.Group != "club" { // ann's handler, new connection
 		t.Fatalf("ann got %+v, want bob's post to club", m)
+	}
+}
+
+// A notification within the documented limits (title 256 bytes, body 2048) whose
+// JSON escaping makes the push payload too large is refused with InvalidRequest,
+// not accepted and silently dropped (Pushed 0).
+func TestNotificationTooLargeOnceEncodedIsRefused(t *testing.T) {
+	s, ps := startPushRelay(t)
+	ctx := testContext(t)
+	ann, bob := connect(t, s, "ann"), connect(t, s, "bob")
+	subscribe(t, ann, ps)
+	subscribe(t, bob, ps)
+	body := strings.Repeat("<\"", 1024) // 2048 bytes, 10240 once JSON-escaped
+	_, err := ann.PushNotify(ctx, "t", body, nil)
+	wantCode(t, err, protocol.CodeInvalidRequest)
+	bob.Close()
+	_, err = ann.PostToUser(ctx, "bob", "hi", &client.Notification{Title: "t", Body: body})
+	wantCode(t, err, protocol.CodeInvalidRequest)
+	if n, err := ann.PushNotify(ctx, "t", strings.Repeat("b", 2048), nil); err != nil || n != 1 {
+		t.Fatalf("PushNotify with a plain 2048-byte body: %d, %v; want 1", n, err)
 	}
 }
