@@ -24,7 +24,10 @@
 // Leaf locks, taken with any of these held and nothing taken inside them:
 // Server.presMu (who is connected), groupTable.mu (message groups and each session's
 // group; posts copy a group's members before sending) and the friend lists' mutex
-// (friends.go). A room's access checks read other rooms' access options (immutable
+// (friends.go). The Web Push service's mutex (package push) is taken only with no
+// relay lock held (PushSubscribe, Enqueue after a post's locks are released), and
+// PushNotify's sharing check takes session.mu, a room's mu, presMu and
+// groupTable.mu one at a time, never nested. A room's access checks read other rooms' access options (immutable
 // after creation) and other sessions' actors under session.mu, never another room's
 // mutex.
 package relay
