@@ -28,7 +28,10 @@
 // leaf locks at once): Server.presMu (who is connected), groupTable.mu (message groups
 // and each session's group; posts copy a group's members before sending),
 // statusIndex.mu (auto-match queues, wait estimates and the per-world index user →
-// inviting rooms) and the friend lists' mutex (friends.go). A room's access checks read
-// other rooms' access options (immutable after creation) and other sessions' actors
-// under session.mu, never another room's mutex.
+// inviting rooms) and the friend lists' mutex (friends.go). The Web Push service's
+// mutex (package push) is taken only with no relay lock held (PushSubscribe, Enqueue
+// after a post's locks are released), and PushNotify's sharing check takes session.mu,
+// a room's mu, presMu and groupTable.mu one at a time, never nested. A room's access
+// checks read other rooms' access options (immutable after creation) and other
+// sessions' actors under session.mu, never another room's mutex.
 package relay

@@ -101,6 +101,11 @@ func (sess *session) post(p protocol.Params) *protocol.Response {
 	if req.note != nil && !sess.s.pushOn() {
 		return fail(protocol.CodePushUnavailable, "this relay has no web push: post without a notification")
 	}
+	if req.note != nil {
+		if resp := checkPushable(req.note, sess.postOrigin(req)); resp != nil {
+			return resp
+		}
+	}
 	if req.group != "" {
 		return sess.postToGroup(req)
 	}
@@ -120,7 +125,10 @@ func (sess *session) postToUser(req *postRequest) *protocol.Response {
 	if len(to) == 0 && (users == nil || !sess.s.pushSubscribed(sess.key.app, req.user)) {
 		return fail(protocol.CodeUserOffline, "user "+quote(req.user)+" is not connected")
 	}
-	if resp := sess.chargePost(len(to), len(users), nil); resp != nil {
+	if resp := sess.chargeDeliveries(len(to), nil); resp != nil {
+		return resp
+	}
+	if resp := sess.chargePushes(len(users), len(to), nil); resp != nil {
 		return resp
 	}
 	sess.deliver(to, req)
@@ -129,6 +137,8 @@ func (sess *session) postToUser(req *postRequest) *protocol.Response {
 
 // postToGroup delivers to every member of the sender's group but the sender; with an
 // "always" notification it also pushes to each member's user (but the sender's).
+// The deliveries are charged before the members are copied, so a post the sender
+// cannot afford costs no per-member work under the groups lock.
 func (sess *session) postToGroup(req *postRequest) *protocol.Response {
 	t := &sess.s.groups
 	t.mu.Lock()
@@ -136,6 +146,11 @@ func (sess *session) postToGroup(req *postRequest) *protocol.Response {
 	if g == nil || g.name != req.group {
 		t.mu.Unlock()
 		return fail(protocol.CodeNotInGroup, "User has not joined to the recipient group "+quote(req.group))
+	}
+	n := len(g.members) - 1 // the sender is a member
+	if resp := sess.chargeDeliveries(n, &g.rate); resp != nil {
+		t.mu.Unlock()
+		return resp
 	}
 	to, users := sess.grp.fanout[:0], sess.grp.users[:0]
 	for m := range g.members {
@@ -148,10 +163,11 @@ func (sess *session) postToGroup(req *postRequest) *protocol.Response {
 	}
 	slices.Sort(users)
 	users = slices.Compact(users)
-	resp := sess.chargePost(len(to), len(users), &g.rate)
+	resp := sess.chargePushes(len(users), n, &g.rate)
 	t.mu.Unlock()
 	sess.grp.fanout, sess.grp.users = to, users
 	defer clear(sess.grp.fanout)
+	defer clear(sess.grp.users)
 	if resp != nil {
 		return resp
 	}
@@ -159,26 +175,31 @@ func (sess *session) postToGroup(req *postRequest) *protocol.Response {
 	return sess.pushPost(req, users)
 }
 
-// chargePost takes a post's deliveries and pushes from the sender's budgets (and the
-// group's, if any), all or nothing.
-func (sess *session) chargePost(deliveries, pushes int, group *bucket) *protocol.Response {
-	t := now()
-	d, n := &sess.grp.deliveries, float64(deliveries)
-	if !d.take(t, n) {
+// chargeDeliveries takes n deliveries from the sender's budget and the group's, if
+// any, both or neither.
+func (sess *session) chargeDeliveries(n int, group *bucket) *protocol.Response {
+	t, d := now(), &sess.grp.deliveries
+	if !d.take(t, float64(n)) {
 		return fail(protocol.CodeOperationLimitReached, "post: over this connection's message deliveries a second (Groups.PostDeliveryRate)")
 	}
-	if group != nil && !group.take(t, n) {
-		d.tokens += n
+	if group != nil && !group.take(t, float64(n)) {
+		d.tokens += float64(n)
 		return fail(protocol.CodeOperationLimitReached, "post: the group is over its message deliveries a second (Groups.GroupDeliveryRate)")
 	}
-	if pushes > 0 && !sess.grp.pushes.take(t, float64(pushes)) {
-		d.tokens += n
-		if group != nil {
-			group.tokens += n
-		}
-		return fail(protocol.CodeOperationLimitReached, "post: over this connection's push notifications a second (Groups.PushRate)")
-	}
 	return nil
+}
+
+// chargePushes takes pushes from the sender's push budget; if it cannot, it gives
+// back the post's deliveries (charged by chargeDeliveries) and refuses the post.
+func (sess *session) chargePushes(pushes, deliveries int, group *bucket) *protocol.Response {
+	if pushes == 0 || sess.grp.pushes.take(now(), float64(pushes)) {
+		return nil
+	}
+	sess.grp.deliveries.tokens += float64(deliveries)
+	if group != nil {
+		group.tokens += float64(deliveries)
+	}
+	return fail(protocol.CodeOperationLimitReached, "post: over this connection's push notifications a second (Groups.PushRate)")
 }
 
 // deliver sends the Message event to each session.
@@ -219,11 +240,16 @@ func (sess *session) pushPost(req *postRequest, users []string) *protocol.Respon
 
 // postOrigin is the data a post's push carries: who sent it, and to which group.
 func (sess *session) postOrigin(req *postRequest) map[string]any {
-	m := map[string]any{"userId": sess.userID, "cid": sess.grp.cid}
+	m := sess.pushOrigin()
 	if req.group != "" {
 		m["group"] = req.group
 	}
 	return m
+}
+
+// pushOrigin is the data a PushNotify's push carries: who sent it.
+func (sess *session) pushOrigin() map[string]any {
+	return map[string]any{"userId": sess.userID, "cid": sess.grp.cid}
 }
 
 // connectionsOf appends the sessions of user in the world to out.

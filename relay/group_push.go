@@ -51,7 +51,22 @@ func (s *Server) pushNotify(app string, users []string, n *notification, data ma
 	if s.push == nil {
 		return 0
 	}
-	return s.push.Enqueue(app, users, push.Message{Title: n.title, Body: n.body, Data: data})
+	return s.push.Enqueue(app, users, n.message(data))
+}
+
+// message is the push of n with data.
+func (n *notification) message(data map[string]any) push.Message {
+	return push.Message{Title: n.title, Body: n.body, Data: data}
+}
+
+// checkPushable refuses a notification whose push would not fit a Web Push
+// payload once JSON-encoded (escaping can multiply its size), which the push
+// queue would otherwise drop silently.
+func checkPushable(n *notification, data map[string]any) *protocol.Response {
+	if err := push.CheckMessage(n.message(data)); err != nil {
+		return fail(protocol.CodeInvalidRequest, "the notification does not fit a web push once JSON-encoded: "+err.Error())
+	}
+	return nil
 }
 
 // pushOp serves PushKey, PushSubscribe, PushUnsubscribe and PushNotify.
@@ -117,6 +132,9 @@ func (sess *session) pushNotifyOp(p protocol.Params) *protocol.Response {
 	if err := n.check(); err != nil {
 		return badParam(err)
 	}
+	if resp := checkPushable(n, sess.pushOrigin()); resp != nil {
+		return resp
+	}
 	if users == nil {
 		users = []string{sess.userID}
 	}
@@ -132,8 +150,77 @@ func (sess *session) pushNotifyOp(p protocol.Params) *protocol.Response {
 	if !sess.grp.pushes.take(now(), float64(len(users))) {
 		return fail(protocol.CodeOperationLimitReached, "over this connection's pushes a second (Groups.PushRate)")
 	}
-	pushed := sess.s.pushNotify(sess.key.app, users, n, map[string]any{"userId": sess.userID, "cid": sess.grp.cid})
+	if u := sess.pushForbidden(users); u != "" {
+		return fail(protocol.CodePushNotPermitted, "user "+quote(u)+" is not in this connection's room or message group (Groups.PushToAnyUser is off)")
+	}
+	pushed := sess.s.pushNotify(sess.key.app, users, n, sess.pushOrigin())
 	return &protocol.Response{Params: protocol.Params{protocol.ParamPushed: int64(pushed)}}
+}
+
+// pushForbidden returns the first of users (sorted) that the session may not push
+// to, or "": unless Groups.PushToAnyUser, only its own user and users with an actor
+// in its room or a connection in its group. It takes sess.mu, then the room's mu,
+// then presMu and groups.mu, one at a time.
+func (sess *session) pushForbidden(users []string) string {
+	if sess.s.cfg.Groups.PushToAnyUser {
+		return ""
+	}
+	need := make(map[string]bool, len(users))
+	for _, u := range users {
+		if u != sess.userID {
+			need[u] = true
+		}
+	}
+	sess.dropRoomMates(need)
+	sess.dropGroupMates(need)
+	for _, u := range users {
+		if need[u] {
+			return u
+		}
+	}
+	return ""
+}
+
+// dropRoomMates deletes from need the users with an actor, active or inactive, in
+// the session's room.
+func (sess *session) dropRoomMates(need map[string]bool) {
+	sess.mu.Lock()
+	a := sess.actor
+	sess.mu.Unlock()
+	if a == nil || len(need) == 0 {
+		return
+	}
+	r := a.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, x := range r.actors {
+		if x != nil {
+			delete(need, x.userID)
+		}
+	}
+}
+
+// dropGroupMates deletes from need the users with a connection in the session's
+// message group.
+func (sess *session) dropGroupMates(need map[string]bool) {
+	if len(need) == 0 {
+		return
+	}
+	conns := sess.grp.fanout[:0]
+	for u := range need {
+		conns = sess.s.connectionsOf(sess.key, u, conns)
+	}
+	sess.grp.fanout = conns
+	defer clear(sess.grp.fanout)
+	t := &sess.s.groups
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	g := sess.grp.group
+	for _, m := range conns {
+		if g != nil && m.grp.group == g {
+			delete(need, m.userID)
+		}
+	}
 }
 
 // VAPIDPublicKey returns the relay's Web Push VAPID public key (base64url, for

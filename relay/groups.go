@@ -35,6 +35,11 @@ type GroupConfig struct {
 	// second's worth). Over it the request is refused with OperationLimitReached. If
 	// zero, 100 (the most users one PushNotify may name).
 	PushRate int
+	// PushToAnyUser lets PushNotify name any user of the app. If false (the
+	// default), it may name only the caller's own user and users that have an
+	// actor (active or inactive) in the caller's room or a connection in the
+	// caller's message group; others fail the request with PushNotPermitted.
+	PushToAnyUser bool
 }
 
 func (c *GroupConfig) withDefaults() {

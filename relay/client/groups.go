@@ -67,8 +67,8 @@ func (c *Client) JoinGroup(ctx context.Context, name string) error {
 // LeaveGroup leaves the client's message group, if any.
 func (c *Client) LeaveGroup(ctx context.Context) error { return c.JoinGroup(ctx, "") }
 
-// Group returns the message group the client joined, or "". A reconnected client
-// ([Client.ReconnectAndRejoin]) is in no group.
+// Group returns the message group the client joined, or "". A client made by
+// [Client.ReconnectAndRejoin] joins the group its predecessor was in.
 func (c *Client) Group() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()

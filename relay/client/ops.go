@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -91,15 +92,18 @@ func (c *Client) leaveRoom(ctx context.Context, p protocol.Params, willComeBack 
 }
 
 // ReconnectAndRejoin is for a client whose connection was lost (its handler got a
-// [DisconnectedEvent]) while in a room: it dials the relay again with the same options
-// and user id, and rejoins that room as the same actor, if the room's player TTL has
-// not run out. It returns the new client (the old one stays closed) and the room; the
-// room is nil if the client was in none. Brief path breaks need none of this: the
-// transport resumes the connection by itself.
+// [DisconnectedEvent]) while in a room or a message group: it dials the relay again
+// with the same options and user id, rejoins that room as the same actor, if the
+// room's player TTL has not run out, and joins the message group it was in
+// ([Client.JoinGroup]; the group may have vanished meanwhile, and is then created
+// again). It returns the new client (the old one stays closed) and the room; the
+// room is nil if the client was in none or could not rejoin it. The error joins
+// those of the room's rejoin and the group's join, which are both tried. Brief path
+// breaks need none of this: the transport resumes the connection by itself.
 func (c *Client) ReconnectAndRejoin(ctx context.Context, address string) (*Client, *Room, error) {
 	c.Close()
 	c.mu.Lock()
-	name := c.lastRoom
+	name, group := c.lastRoom, c.group
 	c.mu.Unlock()
 	opts := c.opts
 	opts.UserID = c.userID // anonymous rejoin matches by user id
@@ -107,14 +111,17 @@ func (c *Client) ReconnectAndRejoin(ctx context.Context, address string) (*Clien
 	if err != nil {
 		return nil, nil, err
 	}
-	if name == "" {
-		return n, nil, nil
+	var r *Room
+	var roomErr, groupErr error
+	if name != "" {
+		r, roomErr = n.RejoinRoom(ctx, name)
 	}
-	r, err := n.RejoinRoom(ctx, name)
-	if err != nil {
-		return n, nil, err
+	if group != "" {
+		if groupErr = n.JoinGroup(ctx, group); groupErr != nil {
+			groupErr = fmt.Errorf("client: rejoin message group %q: %w", group, groupErr)
+		}
 	}
-	return n, r, nil
+	return n, r, errors.Join(roomErr, groupErr)
 }
 
 // RaiseEvent sends a custom event (code 0 to 199) to the room and returns without

@@ -51,6 +51,7 @@ const (
 	CodeGroupFull                     Code = 32720
 	CodeGroupLimitReached             Code = 32719
 	CodeJoinWithdrawn                 Code = 32714 // the joiner withdrew its waiting join (LeaveRoom)
+	CodePushNotPermitted              Code = 32718
 )
 
 type codeInfo struct{ name, message string }
@@ -99,6 +100,7 @@ var codes = map[Code]codeInfo{
 	CodeGroupFull:                     {"GroupFull", "the message group has as many members as the relay allows"},
 	CodeGroupLimitReached:             {"GroupLimitReached", "the app has as many message groups as the relay allows"},
 	CodeJoinWithdrawn:                 {"JoinWithdrawn", "the joiner withdrew its waiting join"},
+	CodePushNotPermitted:              {"PushNotPermitted", "the caller may push only to its own user and users it shares a room or group with"},
 }
 
 // Codes returns every defined result code, for documentation and tests.

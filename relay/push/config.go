@@ -44,6 +44,13 @@ type Config struct {
 	// Subscribe refuses a new user above it with ErrFull. If zero, 100000.
 	MaxUsers int
 
+	// MaxSubscriptions bounds the subscriptions over all users and apps (each
+	// holds an endpoint of up to 2048 bytes, and the store file is rewritten
+	// whole); Subscribe refuses one that would exceed it with ErrFull, unless it
+	// replaces another (the same endpoint, or the user's oldest). If zero,
+	// 100000.
+	MaxSubscriptions int
+
 	// Workers is the number of concurrent sends, both of the Enqueue workers
 	// and within one Send. If zero, 8.
 	Workers int
@@ -82,6 +89,7 @@ func (c Config) withDefaults() Config {
 	c.Timeout = defaultDuration(c.Timeout, 10*time.Second)
 	c.MaxSubscriptionsPerUser = defaultInt(c.MaxSubscriptionsPerUser, 8)
 	c.MaxUsers = defaultInt(c.MaxUsers, 100000)
+	c.MaxSubscriptions = defaultInt(c.MaxSubscriptions, 100000)
 	c.Workers = defaultInt(c.Workers, 8)
 	c.QueueLength = defaultInt(c.QueueLength, 4096)
 	if c.Logger == nil {
@@ -111,7 +119,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("push: TTL %v is not between 1s and 2^31-1 s", c.TTL)
 	case c.Timeout < 0:
 		return fmt.Errorf("push: negative Timeout %v", c.Timeout)
-	case c.MaxSubscriptionsPerUser < 0, c.MaxUsers < 0, c.Workers < 0, c.QueueLength < 0:
+	case c.MaxSubscriptionsPerUser < 0, c.MaxUsers < 0, c.MaxSubscriptions < 0, c.Workers < 0, c.QueueLength < 0:
 		return errors.New("push: negative limit in Config")
 	}
 	return validateSubscriber(c.Subscriber)

@@ -76,12 +76,15 @@ var blockedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("198.51.100.0/24"),
 	netip.MustParsePrefix("203.0.113.0/24"),
 	netip.MustParsePrefix("240.0.0.0/4"),
-	netip.MustParsePrefix("64:ff9b::/96"),   // NAT64
-	netip.MustParsePrefix("64:ff9b:1::/48"), // local NAT64
-	netip.MustParsePrefix("100::/64"),       // discard
-	netip.MustParsePrefix("2001::/32"),      // Teredo
-	netip.MustParsePrefix("2001:db8::/32"),  // documentation
-	netip.MustParsePrefix("2002::/16"),      // 6to4
+	netip.MustParsePrefix("64:ff9b::/96"),    // NAT64
+	netip.MustParsePrefix("64:ff9b:1::/48"),  // local NAT64
+	netip.MustParsePrefix("100::/64"),        // discard
+	netip.MustParsePrefix("2001::/32"),       // Teredo
+	netip.MustParsePrefix("2001:db8::/32"),   // documentation
+	netip.MustParsePrefix("2002::/16"),       // 6to4
+	netip.MustParsePrefix("::/96"),           // IPv4-compatible (deprecated; :: and ::1 too)
+	netip.MustParsePrefix("::ffff:0:0:0/96"), // IPv4-translated (SIIT)
+	netip.MustParsePrefix("fec0::/10"),       // site-local (deprecated)
 }
 
 // isPublicAddr reports whether a is a global unicast address outside the
@@ -183,6 +186,12 @@ func guardTransport(rt http.RoundTripper, timeout time.Duration) (*http.Transpor
 	} else {
 		t.DialContext = checkedDial(t.DialContext)
 	}
+	//lint:ignore SA1019 a caller's transport may still set the deprecated DialTLS, which would bypass the guard
+	if dial := t.DialTLS; dial != nil && t.DialTLSContext == nil {
+		t.DialTLSContext = func(_ context.Context, network, addr string) (net.Conn, error) { return dial(network, addr) }
+	}
+	//lint:ignore SA1019 cleared: DialTLSContext, guarded below, replaces it
+	t.DialTLS = nil
 	if t.DialTLSContext != nil {
 		t.DialTLSContext = checkedDial(t.DialTLSContext)
 	}

@@ -3,6 +3,7 @@ package push
 import (
 	"crypto/ecdh"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -28,6 +29,9 @@ func TestIsPublicAddr(t *testing.T) {
 		{"169.254.169.254", false}, {"fe80::1%eth0", false}, {"0.0.0.0", false}, {"::", false},
 		{"100.64.0.1", false}, {"224.0.0.1", false}, {"255.255.255.255", false}, {"ff02::1", false},
 		{"64:ff9b::7f00:1", false}, {"2002:7f00:1::1", false}, {"2001:db8::1", false}, {"198.18.0.1", false},
+		// IPv4-compatible (::/96, deprecated), IPv4-translated (::ffff:0:0:0/96, SIIT)
+		// and site-local (fec0::/10, deprecated) addresses: never public.
+		{"::7f00:1", false}, {"::a00:1", false}, {"::ffff:0:7f00:1", false}, {"fec0::1", false},
 	}
 	for _, tt := range tests {
 		if got := isPublicAddr(netip.MustParseAddr(tt.addr)); got != tt.want {
@@ -75,6 +79,15 @@ func TestDialGuard(t *testing.T) {
 	viaExample := append([]string{"https://push.example.com/x"}, loopback...)
 	noDial := srv.Client().Transport.(*http.Transport).Clone()
 	noDial.DialContext = nil
+	// A caller's transport with only the deprecated DialTLS hook, dialling the
+	// loopback server whatever the endpoint's host.
+	legacyTLS := srv.Client().Transport.(*http.Transport).Clone()
+	legacyTLS.DialContext = nil
+	tlsConf := legacyTLS.TLSClientConfig
+	//lint:ignore SA1019 what callers may still set
+	legacyTLS.DialTLS = func(string, string) (net.Conn, error) {
+		return tls.Dial("tcp", srv.Listener.Addr().String(), tlsConf)
+	}
 	tests := []struct {
 		name      string
 		client    *http.Client
@@ -84,6 +97,7 @@ func TestDialGuard(t *testing.T) {
 		{"default client", nil, loopback, true},
 		{"caller's client", &http.Client{Transport: noDial}, loopback, true},
 		{"caller's client with DialContext", srv.Client(), viaExample, false},
+		{"caller's client with DialTLS", &http.Client{Transport: legacyTLS}, viaExample, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,7 +20,7 @@ var (
 	ErrForbiddenEndpoint = errors.New("push: endpoint address not allowed")
 
 	// ErrFull is returned by [Service.Subscribe] when a new user would exceed
-	// [Config.MaxUsers].
+	// [Config.MaxUsers], or a new subscription [Config.MaxSubscriptions].
 	ErrFull = errors.New("push: too many subscribed users")
 
 	// ErrTooLarge is returned by [Service.Send] when the JSON-encoded message is

@@ -40,6 +40,15 @@ func (r *Result) add(o Result) {
 	r.Removed += o.Removed
 }
 
+// CheckMessage reports whether m can be pushed: an error matching [ErrTooLarge] if
+// its JSON is longer than [MaxPayload] (escaping may make it several times longer
+// than its strings), or one saying why it does not encode. [Service.Enqueue]
+// drops such a message, so callers that take user input check it first.
+func CheckMessage(m Message) error {
+	_, err := encodeMessage(m)
+	return err
+}
+
 // encodeMessage returns the payload of m, refusing more than MaxPayload bytes.
 func encodeMessage(m Message) ([]byte, error) {
 	b, err := json.Marshal(struct {

@@ -218,6 +218,31 @@ func TestMaxUsers(t *testing.T) {
 	}
 }
 
+// MaxSubscriptions bounds the subscriptions over all users: a new one above it is
+// refused, while one that replaces another (same endpoint, or a user's oldest) is not.
+func TestMaxSubscriptions(t *testing.T) {
+	ps := newPushServer(t)
+	s := newService(t, ps, func(c *push.Config) { c.MaxSubscriptions = 3; c.MaxSubscriptionsPerUser = 2 })
+	a1, a2 := ps.newBrowser(), ps.newBrowser()
+	subscribe(t, s, "app", "alice", a1)
+	subscribe(t, s, "app", "alice", a2)
+	subscribe(t, s, "app", "bob", ps.newBrowser())
+	for _, k := range [][2]string{{"app", "bob"}, {"app", "carol"}} {
+		if err := s.Subscribe(k[0], k[1], ps.newBrowser().sub); !errors.Is(err, push.ErrFull) {
+			t.Errorf("Subscribe(%q, %q) at the limit: got %v, want ErrFull", k[0], k[1], err)
+		}
+	}
+	subscribe(t, s, "app", "alice", ps.rekey(a1.path)) // same endpoint: replaces
+	subscribe(t, s, "app", "alice", ps.newBrowser())   // alice's oldest goes
+	if st := s.Stats(); st.Subscriptions != 3 {
+		t.Fatalf("Stats.Subscriptions: got %d, want 3", st.Subscriptions)
+	}
+	if ok, err := s.Unsubscribe("app", "alice", a1.sub); !ok || err != nil {
+		t.Fatalf("Unsubscribe: got %v, %v, want true, nil", ok, err)
+	}
+	subscribe(t, s, "app", "carol", ps.newBrowser())
+}
+
 func TestUnsubscribe(t *testing.T) {
 	ps := newPushServer(t)
 	s := newService(t, ps, nil)

@@ -103,7 +103,8 @@ func (s *Service) loadStore() error {
 	return nil
 }
 
-// snapshotLocked lists the subscriptions in file order.
+// snapshotLocked copies the subscriptions, each user's oldest first; sortStore
+// puts them in file order once s.mu is released.
 func (s *Service) snapshotLocked() []storedSub {
 	subs := make([]storedSub, 0, s.nsubs)
 	for k, list := range s.users {
@@ -111,10 +112,15 @@ func (s *Service) snapshotLocked() []storedSub {
 			subs = append(subs, storedSub{k.app, k.user, sub.Endpoint, sub.P256dh, sub.Auth})
 		}
 	}
+	return subs
+}
+
+// sortStore orders subs by app and user, keeping each user's order: the sort is
+// not done under s.mu, which Subscribe and Enqueue take on the relay's session path.
+func sortStore(subs []storedSub) {
 	slices.SortStableFunc(subs, func(a, b storedSub) int {
 		return cmp.Or(cmp.Compare(a.App, b.App), cmp.Compare(a.User, b.User))
 	})
-	return subs
 }
 
 // flush writes the store file if it changed since the last write. Only one
@@ -131,6 +137,7 @@ func (s *Service) flush() error {
 	subs := s.snapshotLocked()
 	s.storeDirty = false
 	s.mu.Unlock()
+	sortStore(subs)
 	b, err := encodeStore(subs)
 	if err == nil {
 		err = writeFile(s.cfg.StoreFile, b, false)

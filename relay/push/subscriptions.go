@@ -10,7 +10,8 @@ import "slices"
 // if another user of the app held it (the browser changed hands); a user's
 // subscription beyond [Config.MaxSubscriptionsPerUser] replaces their oldest.
 // Errors match [ErrBadSubscription] (and [ErrForbiddenEndpoint] for the host
-// policy), [ErrFull] or [ErrClosed].
+// policy), [ErrFull] (over [Config.MaxUsers] or [Config.MaxSubscriptions]) or
+// [ErrClosed].
 func (s *Service) Subscribe(app, user string, sub Subscription) error {
 	if s.isClosed() {
 		return ErrClosed
@@ -40,10 +41,14 @@ func (s *Service) addLocked(k userKey, sub Subscription) error {
 	if _, ok := s.users[k]; !ok && len(s.users) >= s.cfg.MaxUsers {
 		return ErrFull
 	}
+	list := s.users[k]
+	if !had && len(list) < s.cfg.MaxSubscriptionsPerUser && s.nsubs >= s.cfg.MaxSubscriptions {
+		return ErrFull // a new subscription that replaces none
+	}
 	if had {
 		s.removeLocked(owner, sub.Endpoint)
 	}
-	list := s.users[k]
+	list = s.users[k]
 	if len(list) >= s.cfg.MaxSubscriptionsPerUser {
 		delete(s.endpoints, endpointKey{k.app, list[0].Endpoint})
 		list = slices.Delete(list, 0, 1)
