@@ -188,3 +188,52 @@ func TestLeaveReasonDisconnect(t *testing.T) {
 		t.Errorf("GetRoomStatus version %d, want %d", got.Version, st.Version)
 	}
 }
+
+// A player who left an auto-matching room and comes back with a new match request
+// gets its record back with the new request's mask and as auto-matched: the masks of
+// later requests are checked against it.
+func TestAutoMatchRejoinTakesNewMask(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	crit := func(mask int64) client.AutoMatch {
+		return client.AutoMatch{Min: 2, Max: 2, ExclusiveBitmask: mask, Variant: 31}
+	}
+	alice, bob, carl := connect(t, s, "alice"), connect(t, s, "bob"), connect(t, s, "carl")
+	r := matchRequest(t, alice, crit(1))
+	if br := matchRequest(t, bob, crit(2)); br.Name != r.Name {
+		t.Fatalf("bob went to %s, want %s", br.Name, r.Name)
+	}
+	must(t, bob.LeaveRoom(ctx, false))
+	br := matchRequest(t, bob, crit(4))
+	if br.Name != r.Name {
+		t.Fatalf("bob's second request went to %s, want %s", br.Name, r.Name)
+	}
+	if me := br.Status.Participant(br.ActorNr); me == nil || !me.AutoMatched || me.Status != protocol.ParticipantJoined {
+		t.Errorf("bob's record after his second match: %+v, want JOINED, auto-matched", me)
+	}
+	if cr := matchRequest(t, carl, crit(4)); cr.Name == r.Name {
+		t.Errorf("carl's mask 4 was matched with bob's mask 4")
+	}
+}
+
+// An invitee who declined and then sends a match request that lands in the room is
+// auto-matched: it counts towards min and its mask is the room's to honour.
+func TestAutoMatchDeclinedInviteeMatched(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	a := client.AutoMatch{Min: 1, Max: 1, ExclusiveBitmask: 1, Variant: 32}
+	alice, bob := connect(t, s, "alice"), connect(t, s, "bob")
+	mustRoom(t)(alice.CreateRoom(ctx, "inv", &client.RoomOptions{Invitees: []string{"bob"},
+		AutoMatch: &client.AutoMatch{Min: 1, Max: 1, ExclusiveBitmask: 2, Variant: 32}}, nil))
+	must(t, bob.DeclineInvitation(ctx, "inv"))
+	br := matchRequest(t, bob, a)
+	if br.Name != "inv" {
+		t.Fatalf("bob went to %s, want inv", br.Name)
+	}
+	if br.Status.Status != protocol.RoomConnecting {
+		t.Errorf("bob auto-matched into the room: %s, want ROOM_CONNECTING", br.Status.Status)
+	}
+	if cr := matchRequest(t, connect(t, s, "carl"), a); cr.Name == "inv" {
+		t.Errorf("carl was matched into a room that had its auto-matched player")
+	}
+}
