@@ -1,6 +1,7 @@
 package relay_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/bosonrt/boson/relay"
@@ -136,4 +137,27 @@ func TestInvitationErrors(t *testing.T) {
 	must(t, alice.ReportPeerStatus(ctx, []int{2, 3}))
 	_, err = alice.GetRoomStatus(ctx, "")
 	wantCode(t, err, protocol.CodeInvalidOperation)
+}
+
+// A decline releases the invitee's kept slot: the members' Room.ExpectedUsers follows
+// (a PropertiesChanged event carries the room's new expected users).
+func TestDeclineRefreshesExpectedUsers(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	alice, bob, carol := connect(t, s, "alice"), connect(t, s, "bob"), connect(t, s, "carol")
+	r := mustRoom(t)(alice.CreateRoom(ctx, "d", &client.RoomOptions{Invitees: []string{"bob", "carol"}}, nil))
+	if !slices.Equal(r.ExpectedUsers, []string{"bob", "carol"}) {
+		t.Fatalf("expected users at creation: %v", r.ExpectedUsers)
+	}
+	mustRoom(t)(bob.JoinRoom(ctx, "d", nil))
+	must(t, carol.DeclineInvitation(ctx, "d"))
+	for _, p := range []*player{alice, bob} {
+		e := next[*client.PropertiesChangedEvent](p)
+		if e.Target != 0 || len(e.Properties) != 0 {
+			t.Errorf("%s: %+v, want a room change with no properties", p.name, e)
+		}
+		if got := p.Room().ExpectedUsers; !slices.Equal(got, []string{"bob"}) {
+			t.Errorf("%s: expected users after carol declined: %v, want [bob]", p.name, got)
+		}
+	}
 }

@@ -88,7 +88,17 @@ func (sess *session) answerInvitation(params protocol.Params, decline bool) *pro
 	r.opts.expectedUsers = slices.DeleteFunc(r.opts.expectedUsers, func(u string) bool { return u == user })
 	r.statusUpdateLocked(p, nil)
 	r.relistLocked()
+	r.announceExpectedLocked()
 	return &protocol.Response{}
+}
+
+// announceExpectedLocked tells the room's members its expected users changed, as a
+// SetProperties of ExpectedUsers would (sender 0: the relay).
+func (r *room) announceExpectedLocked() {
+	r.broadcastLocked(&protocol.Event{Code: protocol.EventPropertiesChanged, Params: protocol.Params{
+		protocol.ParamTargetActor: int64(0), protocol.ParamSenderActor: int64(0),
+		protocol.ParamProperties: map[string]any{}, protocol.ParamExpectedUsers: slices.Clone(r.opts.expectedUsers),
+	}}, nil)
 }
 
 // getRoomStatus answers a room's status map, to its members and its participants.
