@@ -143,13 +143,15 @@ func (r *room) queueKeyLocked() queueKey {
 }
 
 // requeueLocked keeps the room in its auto-match queue exactly while its status is
-// ROOM_AUTO_MATCHING (and it is open and not closed).
+// ROOM_AUTO_MATCHING and it can take a match request: not closed, open, and with a
+// free slot.
 func (r *room) requeueLocked() {
 	st := r.status
 	if st.opts.auto == nil {
 		return
 	}
-	want := st.status == protocol.RoomAutoMatching && !r.closed && r.opts.open
+	want := st.status == protocol.RoomAutoMatching && !r.closed && r.opts.open && !r.cacheClosed &&
+		r.slotsTakenLocked(nil) < r.maxPlayersLocked()
 	switch {
 	case want:
 		wait := r.s.status.enqueue(r.queueKeyLocked(), r, st.joinedMask())

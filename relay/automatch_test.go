@@ -237,3 +237,42 @@ func TestAutoMatchDeclinedInviteeMatched(t *testing.T) {
 		t.Errorf("carl was matched into a room that had its auto-matched player")
 	}
 }
+
+// A room is in its auto-match queue only while it can take a match request: closing
+// it (IsOpen false) or filling it with joins by name takes it out, reopening it or a
+// free slot puts it back, and a room that closes leaves it.
+func TestAutoMatchQueueFollowsRoom(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	queued := func(want int) {
+		t.Helper()
+		if got := s.QueuedRooms("game", "1"); got != want {
+			t.Fatalf("queued rooms: got %d, want %d", got, want)
+		}
+	}
+	alice, bob, carl := connect(t, s, "alice"), connect(t, s, "bob"), connect(t, s, "carl")
+	a := client.AutoMatch{Min: 2, Max: 2, Variant: 33} // 3 slots
+	r := matchRequest(t, alice, a)
+	queued(1)
+	closed, open := false, true
+	must(t, alice.SetRoomOptions(ctx, client.RoomChanges{Open: &closed}))
+	queued(0)
+	if st := statusUntil(alice, protocol.RoomAutoMatching); st.WaitEstimate != 0 {
+		t.Errorf("closed room: wait estimate %v", st.WaitEstimate)
+	}
+	must(t, alice.SetRoomOptions(ctx, client.RoomChanges{Open: &open}))
+	queued(1)
+	mustRoom(t)(bob.JoinRoom(ctx, r.Name, nil))
+	mustRoom(t)(carl.JoinRoom(ctx, r.Name, nil))
+	queued(0) // full: 3 of 3, still waiting for auto-matched players
+	if dr := matchRequest(t, connect(t, s, "dan"), a); dr.Name == r.Name {
+		t.Fatal("a match request joined a full room")
+	}
+	queued(1) // dan's
+	must(t, carl.LeaveRoom(ctx, false))
+	queued(2)
+	for _, p := range []*player{alice, bob} {
+		must(t, p.LeaveRoom(ctx, false))
+	}
+	queued(1)
+}
