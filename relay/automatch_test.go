@@ -135,7 +135,7 @@ func TestRoomStatusLifecycle(t *testing.T) {
 		t.Fatalf("carl went to %s, want life", cr.Name)
 	}
 	step(alice, protocol.RoomConnecting)
-	report := func(p *player, actors ...int) { t.Helper(); must(t, p.ReportPeerStatus(ctx, actors)) }
+	report := func(p *player, actors ...int) { t.Helper(); must(t, p.ReportPeerStatus(ctx, "", actors)) }
 	report(alice, 2, 3)
 	report(bob, 1, 3)
 	report(carl, 1, 2)

@@ -134,7 +134,7 @@ func TestInvitationErrors(t *testing.T) {
 	wantCode(t, err, protocol.CodeInvalidRequest)
 	// Rooms without status answer reports and have no status.
 	mustRoom(t)(alice.CreateRoom(ctx, "plain", nil, nil))
-	must(t, alice.ReportPeerStatus(ctx, []int{2, 3}))
+	must(t, alice.ReportPeerStatus(ctx, "", []int{2, 3}))
 	_, err = alice.GetRoomStatus(ctx, "")
 	wantCode(t, err, protocol.CodeInvalidOperation)
 }
@@ -159,5 +159,24 @@ func TestDeclineRefreshesExpectedUsers(t *testing.T) {
 		if got := p.Room().ExpectedUsers; !slices.Equal(got, []string{"bob"}) {
 			t.Errorf("%s: expected users after carol declined: %v, want [bob]", p.name, got)
 		}
+	}
+}
+
+// A report names the room it is about: one sent for a room the caller has left (a
+// report in flight while it moved on) is refused and changes nothing in its new room.
+func TestReportPeerStatusNamesItsRoom(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	alice, bob := connect(t, s, "alice"), connect(t, s, "bob")
+	r := mustRoom(t)(alice.CreateRoom(ctx, "new", &client.RoomOptions{Invitees: []string{"bob"}}, nil))
+	mustRoom(t)(bob.JoinRoom(ctx, "new", nil))
+	st := statusUntil(alice, protocol.RoomConnecting)
+	must(t, alice.ReportPeerStatus(ctx, "", []int{}))
+	must(t, bob.ReportPeerStatus(ctx, "new", []int{1}))
+	wantCode(t, alice.ReportPeerStatus(ctx, "old", []int{2}), protocol.CodeNotInRoom)
+	got, err := alice.GetRoomStatus(ctx, "")
+	must(t, err)
+	if p := got.Participant(r.ActorNr); p == nil || p.Connected || got.Status != protocol.RoomConnecting {
+		t.Errorf("after a report for another room: %s, alice %+v (version %d before)", got.Status, p, st.Version)
 	}
 }

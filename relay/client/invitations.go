@@ -218,11 +218,18 @@ func (c *Client) GetRoomStatus(ctx context.Context, room string) (*RoomStatus, e
 	return readRoomStatus(m), nil
 }
 
-// ReportPeerStatus tells the relay the actors this client has a working peer
+// ReportPeerStatus tells the relay the actors of room this client has a working peer
 // connection to (at most 256); the room's participants are connected when their
-// reports agree. Package directmode calls it by itself.
-func (c *Client) ReportPeerStatus(ctx context.Context, actors []int) error {
-	_, err := c.call(ctx, protocol.OpReportPeerStatus, protocol.Params{protocol.ParamConnectedActors: slices.Clone(actors)})
+// reports agree. With a room name, a report that arrives after the client left that
+// room fails with protocol.CodeNotInRoom instead of applying to its next room; ""
+// means whatever room the client is in when the relay gets it. Package directmode
+// calls it by itself.
+func (c *Client) ReportPeerStatus(ctx context.Context, room string, actors []int) error {
+	p := protocol.Params{protocol.ParamConnectedActors: slices.Clone(actors)}
+	if room != "" {
+		p[protocol.ParamRoomName] = room
+	}
+	_, err := c.call(ctx, protocol.OpReportPeerStatus, p)
 	return err
 }
 
