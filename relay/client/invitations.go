@@ -18,6 +18,9 @@ type AutoMatch struct {
 	Variant          int   // the game mode; rooms match only with equal variants
 }
 
+// maxWaitEstimate caps the wait estimate read from the relay.
+const maxWaitEstimate = (1<<31 - 1) * time.Second
+
 // RoomStatus is a room's status: its stage, participants and version (seed 003).
 // Clients keep the highest Version they saw.
 type RoomStatus struct {
@@ -121,7 +124,8 @@ func readRoomStatus(m map[string]any) *RoomStatus {
 		s.AutoMatch.ExclusiveBitmask, _ = c["exclusiveBitmask"].(int64)
 	}
 	if as, ok := m["autoMatchingStatus"].(map[string]any); ok {
-		s.WaitEstimate = time.Duration(intOf(as["waitEstimateSeconds"])) * time.Second
+		secs, _ := as["waitEstimateSeconds"].(int64)
+		s.WaitEstimate = time.Duration(min(max(secs, 0), int64(maxWaitEstimate/time.Second))) * time.Second
 	}
 	list, _ := m["participants"].([]any)
 	for _, v := range list {
