@@ -231,9 +231,10 @@ func (sess *session) matchRequest(key worldKey, opts *roomOptions, jp *joinParam
 	jp.autoMatch, jp.autoMask, jp.mode = true, a.mask, protocol.JoinOnly
 	for _, r := range x.candidates(q, a.mask) {
 		jp.name = r.name
-		resp, retry := r.join(sess, false, jp)
-		if !retry && (resp == nil || !unavailable(resp.Code)) {
-			return resp
+		// Any refusal is the room's (full, closed, its masks, its access rules, the user
+		// already or still in it): the request tries the next room.
+		if resp, retry := r.join(sess, false, jp); !retry && resp == nil {
+			return nil // joined (or waits for the room's approval)
 		}
 	}
 	jp.autoMatch, jp.autoMask, jp.mode, jp.name = false, 0, mode, randomID()

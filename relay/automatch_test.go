@@ -276,3 +276,24 @@ func TestAutoMatchQueueFollowsRoom(t *testing.T) {
 	}
 	queued(1)
 }
+
+// A queued room that refuses a match request for a reason of its own (here: the user
+// is inactive in it and the room checks user ids) is skipped, not the request's answer.
+func TestAutoMatchSkipsRoomThatRefusesUser(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	a := client.AutoMatch{Min: 2, Max: 2, Variant: 34}
+	alice, bob := connect(t, s, "alice"), connect(t, s, "bob")
+	r := mustRoom(t)(alice.CreateRoom(ctx, "", &client.RoomOptions{AutoMatch: &a, CheckUserOnJoin: true, PlayerTTL: -1}, nil))
+	if br := matchRequest(t, bob, a); br.Name != r.Name {
+		t.Fatalf("bob went to %s, want %s", br.Name, r.Name)
+	}
+	must(t, bob.LeaveRoom(ctx, true)) // inactive in r, which still auto-matches
+	br, err := bob.CreateRoom(ctx, "", &client.RoomOptions{AutoMatch: &a}, nil)
+	if err != nil {
+		t.Fatalf("bob's second match request: %v, want another room", err)
+	}
+	if br.Name == r.Name || !br.Created {
+		t.Errorf("bob's second match request: room %s, created %v; want a new room", br.Name, br.Created)
+	}
+}
