@@ -2,11 +2,14 @@ package relay_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/bosonrt/boson/relay"
+	"github.com/bosonrt/boson/relay/auth"
 	"github.com/bosonrt/boson/relay/client"
 	"github.com/bosonrt/boson/relay/protocol"
+	"github.com/bosonrt/boson/transport"
 )
 
 // statusUntil returns p's next RoomStatusEvent whose status is want.
@@ -178,5 +181,29 @@ func TestReportPeerStatusNamesItsRoom(t *testing.T) {
 	must(t, err)
 	if p := got.Participant(r.ActorNr); p == nil || p.Connected || got.Status != protocol.RoomConnecting {
 		t.Errorf("after a report for another room: %s, alice %+v (version %d before)", got.Status, p, st.Version)
+	}
+}
+
+// A join refused after the room took it in (its response does not fit the joiner's
+// message size) does not leave a JOINED participant behind: the invitee is LEFT with
+// SERVER_ERROR, the room waits for nobody.
+func TestStatusJoinUndone(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	alice := connect(t, s, "alice")
+	big := map[string]any{"map": strings.Repeat("m", 3000)}
+	mustRoom(t)(alice.CreateRoom(ctx, "big", &client.RoomOptions{Invitees: []string{"small"}, Properties: big}, nil))
+	small, err := tryConnect(t, s, &client.Options{AppID: "game", AppVersion: "1", UserID: "small", Nickname: "small",
+		Auth: client.Auth{Type: auth.None}, Transport: transport.DialConfig{Config: transport.Config{MaxMessageSize: 2048}}})
+	must(t, err)
+	_, err = small.JoinRoom(ctx, "big", nil)
+	wantCode(t, err, protocol.CodeTooLarge)
+	st, err := alice.GetRoomStatus(ctx, "")
+	must(t, err)
+	if p := participant(t, st, "small"); p.Status != protocol.ParticipantLeft || p.LeaveReason != protocol.LeaveServerError {
+		t.Errorf("small after its join was undone: %+v, want LEFT, SERVER_ERROR", p)
+	}
+	if st.Status != protocol.RoomConnecting {
+		t.Errorf("room after the undone join: %s, want ROOM_CONNECTING", st.Status)
 	}
 }
