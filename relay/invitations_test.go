@@ -207,3 +207,29 @@ func TestStatusJoinUndone(t *testing.T) {
 		t.Errorf("room after the undone join: %s, want ROOM_CONNECTING", st.Status)
 	}
 }
+
+// The invitation index forgets a room's invitations when they are answered and when
+// the room closes; a pending invitee learns the room was deleted.
+func TestInvitationIndexEmptiesOnClose(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	alice, bob, carol := connect(t, s, "alice"), connect(t, s, "bob"), connect(t, s, "carol")
+	mustRoom(t)(alice.CreateRoom(ctx, "c", &client.RoomOptions{Invitees: []string{"bob", "carol", "dave"}}, nil))
+	if n := s.InvitedUsers("game", "1"); n != 3 {
+		t.Fatalf("indexed invitees: %d, want 3", n)
+	}
+	mustRoom(t)(bob.JoinRoom(ctx, "c", nil))
+	must(t, carol.DismissInvitation(ctx, "c"))
+	if n := s.InvitedUsers("game", "1"); n != 1 {
+		t.Fatalf("indexed invitees after a join and a dismissal: %d, want 1 (dave)", n)
+	}
+	must(t, bob.LeaveRoom(ctx, false))
+	must(t, alice.LeaveRoom(ctx, false))
+	if n := s.InvitedUsers("game", "1"); n != 0 {
+		t.Errorf("indexed invitees after the room closed: %d, want 0", n)
+	}
+	next[*client.InvitationEvent](carol)
+	if st := next[*client.RoomStatusEvent](carol).Status; st.Status != protocol.RoomDeleted {
+		t.Errorf("carol (dismissed, still invited) got %s, want ROOM_DELETED", st.Status)
+	}
+}
