@@ -36,7 +36,7 @@ func (m *Mesh) reportPeers() {
 	go func() {
 		defer m.wg.Done()
 		ctx, cancel := context.WithTimeout(m.ctx, signalTimeout)
-		err := m.c.ReportPeerStatus(ctx, actors)
+		err := m.c.ReportPeerStatus(ctx, room, actors)
 		cancel()
 		if err != nil {
 			m.log.Debug("directmode: peer status report failed", "err", err)

@@ -143,13 +143,15 @@ func (r *room) queueKeyLocked() queueKey {
 }
 
 // requeueLocked keeps the room in its auto-match queue exactly while its status is
-// ROOM_AUTO_MATCHING (and it is open and not closed).
+// ROOM_AUTO_MATCHING and it can take a match request: not closed, open, and with a
+// free slot.
 func (r *room) requeueLocked() {
 	st := r.status
 	if st.opts.auto == nil {
 		return
 	}
-	want := st.status == protocol.RoomAutoMatching && !r.closed && r.opts.open
+	want := st.status == protocol.RoomAutoMatching && !r.closed && r.opts.open && !r.cacheClosed &&
+		r.slotsTakenLocked(nil) < r.maxPlayersLocked()
 	switch {
 	case want:
 		wait := r.s.status.enqueue(r.queueKeyLocked(), r, st.joinedMask())
@@ -229,9 +231,10 @@ func (sess *session) matchRequest(key worldKey, opts *roomOptions, jp *joinParam
 	jp.autoMatch, jp.autoMask, jp.mode = true, a.mask, protocol.JoinOnly
 	for _, r := range x.candidates(q, a.mask) {
 		jp.name = r.name
-		resp, retry := r.join(sess, false, jp)
-		if !retry && (resp == nil || !unavailable(resp.Code)) {
-			return resp
+		// Any refusal is the room's (full, closed, its masks, its access rules, the user
+		// already or still in it): the request tries the next room.
+		if resp, retry := r.join(sess, false, jp); !retry && resp == nil {
+			return nil // joined (or waits for the room's approval)
 		}
 	}
 	jp.autoMatch, jp.autoMask, jp.mode, jp.name = false, 0, mode, randomID()

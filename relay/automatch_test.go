@@ -135,7 +135,7 @@ func TestRoomStatusLifecycle(t *testing.T) {
 		t.Fatalf("carl went to %s, want life", cr.Name)
 	}
 	step(alice, protocol.RoomConnecting)
-	report := func(p *player, actors ...int) { t.Helper(); must(t, p.ReportPeerStatus(ctx, actors)) }
+	report := func(p *player, actors ...int) { t.Helper(); must(t, p.ReportPeerStatus(ctx, "", actors)) }
 	report(alice, 2, 3)
 	report(bob, 1, 3)
 	report(carl, 1, 2)
@@ -186,5 +186,114 @@ func TestLeaveReasonDisconnect(t *testing.T) {
 	must(t, err) // a participant who left may still read it
 	if got.Version != st.Version {
 		t.Errorf("GetRoomStatus version %d, want %d", got.Version, st.Version)
+	}
+}
+
+// A player who left an auto-matching room and comes back with a new match request
+// gets its record back with the new request's mask and as auto-matched: the masks of
+// later requests are checked against it.
+func TestAutoMatchRejoinTakesNewMask(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	crit := func(mask int64) client.AutoMatch {
+		return client.AutoMatch{Min: 2, Max: 2, ExclusiveBitmask: mask, Variant: 31}
+	}
+	alice, bob, carl := connect(t, s, "alice"), connect(t, s, "bob"), connect(t, s, "carl")
+	r := matchRequest(t, alice, crit(1))
+	if br := matchRequest(t, bob, crit(2)); br.Name != r.Name {
+		t.Fatalf("bob went to %s, want %s", br.Name, r.Name)
+	}
+	must(t, bob.LeaveRoom(ctx, false))
+	br := matchRequest(t, bob, crit(4))
+	if br.Name != r.Name {
+		t.Fatalf("bob's second request went to %s, want %s", br.Name, r.Name)
+	}
+	if me := br.Status.Participant(br.ActorNr); me == nil || !me.AutoMatched || me.Status != protocol.ParticipantJoined {
+		t.Errorf("bob's record after his second match: %+v, want JOINED, auto-matched", me)
+	}
+	if cr := matchRequest(t, carl, crit(4)); cr.Name == r.Name {
+		t.Errorf("carl's mask 4 was matched with bob's mask 4")
+	}
+}
+
+// An invitee who declined and then sends a match request that lands in the room is
+// auto-matched: it counts towards min and its mask is the room's to honour.
+func TestAutoMatchDeclinedInviteeMatched(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	a := client.AutoMatch{Min: 1, Max: 1, ExclusiveBitmask: 1, Variant: 32}
+	alice, bob := connect(t, s, "alice"), connect(t, s, "bob")
+	mustRoom(t)(alice.CreateRoom(ctx, "inv", &client.RoomOptions{Invitees: []string{"bob"},
+		AutoMatch: &client.AutoMatch{Min: 1, Max: 1, ExclusiveBitmask: 2, Variant: 32}}, nil))
+	must(t, bob.DeclineInvitation(ctx, "inv"))
+	br := matchRequest(t, bob, a)
+	if br.Name != "inv" {
+		t.Fatalf("bob went to %s, want inv", br.Name)
+	}
+	if br.Status.Status != protocol.RoomConnecting {
+		t.Errorf("bob auto-matched into the room: %s, want ROOM_CONNECTING", br.Status.Status)
+	}
+	if cr := matchRequest(t, connect(t, s, "carl"), a); cr.Name == "inv" {
+		t.Errorf("carl was matched into a room that had its auto-matched player")
+	}
+}
+
+// A room is in its auto-match queue only while it can take a match request: closing
+// it (IsOpen false) or filling it with joins by name takes it out, reopening it or a
+// free slot puts it back, and a room that closes leaves it.
+func TestAutoMatchQueueFollowsRoom(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	queued := func(want int) {
+		t.Helper()
+		if got := s.QueuedRooms("game", "1"); got != want {
+			t.Fatalf("queued rooms: got %d, want %d", got, want)
+		}
+	}
+	alice, bob, carl := connect(t, s, "alice"), connect(t, s, "bob"), connect(t, s, "carl")
+	a := client.AutoMatch{Min: 2, Max: 2, Variant: 33} // 3 slots
+	r := matchRequest(t, alice, a)
+	queued(1)
+	closed, open := false, true
+	must(t, alice.SetRoomOptions(ctx, client.RoomChanges{Open: &closed}))
+	queued(0)
+	if st := statusUntil(alice, protocol.RoomAutoMatching); st.WaitEstimate != 0 {
+		t.Errorf("closed room: wait estimate %v", st.WaitEstimate)
+	}
+	must(t, alice.SetRoomOptions(ctx, client.RoomChanges{Open: &open}))
+	queued(1)
+	mustRoom(t)(bob.JoinRoom(ctx, r.Name, nil))
+	mustRoom(t)(carl.JoinRoom(ctx, r.Name, nil))
+	queued(0) // full: 3 of 3, still waiting for auto-matched players
+	if dr := matchRequest(t, connect(t, s, "dan"), a); dr.Name == r.Name {
+		t.Fatal("a match request joined a full room")
+	}
+	queued(1) // dan's
+	must(t, carl.LeaveRoom(ctx, false))
+	queued(2)
+	for _, p := range []*player{alice, bob} {
+		must(t, p.LeaveRoom(ctx, false))
+	}
+	queued(1)
+}
+
+// A queued room that refuses a match request for a reason of its own (here: the user
+// is inactive in it and the room checks user ids) is skipped, not the request's answer.
+func TestAutoMatchSkipsRoomThatRefusesUser(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	a := client.AutoMatch{Min: 2, Max: 2, Variant: 34}
+	alice, bob := connect(t, s, "alice"), connect(t, s, "bob")
+	r := mustRoom(t)(alice.CreateRoom(ctx, "", &client.RoomOptions{AutoMatch: &a, CheckUserOnJoin: true, PlayerTTL: -1}, nil))
+	if br := matchRequest(t, bob, a); br.Name != r.Name {
+		t.Fatalf("bob went to %s, want %s", br.Name, r.Name)
+	}
+	must(t, bob.LeaveRoom(ctx, true)) // inactive in r, which still auto-matches
+	br, err := bob.CreateRoom(ctx, "", &client.RoomOptions{AutoMatch: &a}, nil)
+	if err != nil {
+		t.Fatalf("bob's second match request: %v, want another room", err)
+	}
+	if br.Name == r.Name || !br.Created {
+		t.Errorf("bob's second match request: room %s, created %v; want a new room", br.Name, br.Created)
 	}
 }

@@ -137,9 +137,11 @@ func (r *room) statusJoinedLocked(a *actor, created bool, jp *joinParams) {
 		p = st.byUser(a.userID, protocol.ParticipantInvited, protocol.ParticipantDeclined, protocol.ParticipantLeft)
 		if p == nil {
 			p = st.newParticipantLocked(a.userID, a.nickname, protocol.ParticipantJoined)
-			p.autoMatched, p.mask = jp.autoMatch, jp.autoMask
 		} else if p.status == protocol.ParticipantInvited {
 			r.s.status.uninvite(r.world.key, p.userID, r)
+		}
+		if p.autoMatched = p.autoMatched || jp.autoMatch; jp.autoMatch {
+			p.mask = jp.autoMask // a record given back takes the match request's mask
 		}
 		p.status, p.actor, p.actorNr, p.nickname, p.leaveReason = protocol.ParticipantJoined, a, a.nr, a.nickname, ""
 	}

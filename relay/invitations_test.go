@@ -1,11 +1,15 @@
 package relay_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/bosonrt/boson/relay"
+	"github.com/bosonrt/boson/relay/auth"
 	"github.com/bosonrt/boson/relay/client"
 	"github.com/bosonrt/boson/relay/protocol"
+	"github.com/bosonrt/boson/transport"
 )
 
 // statusUntil returns p's next RoomStatusEvent whose status is want.
@@ -133,7 +137,99 @@ func TestInvitationErrors(t *testing.T) {
 	wantCode(t, err, protocol.CodeInvalidRequest)
 	// Rooms without status answer reports and have no status.
 	mustRoom(t)(alice.CreateRoom(ctx, "plain", nil, nil))
-	must(t, alice.ReportPeerStatus(ctx, []int{2, 3}))
+	must(t, alice.ReportPeerStatus(ctx, "", []int{2, 3}))
 	_, err = alice.GetRoomStatus(ctx, "")
 	wantCode(t, err, protocol.CodeInvalidOperation)
+}
+
+// A decline releases the invitee's kept slot: the members' Room.ExpectedUsers follows
+// (a PropertiesChanged event carries the room's new expected users).
+func TestDeclineRefreshesExpectedUsers(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	alice, bob, carol := connect(t, s, "alice"), connect(t, s, "bob"), connect(t, s, "carol")
+	r := mustRoom(t)(alice.CreateRoom(ctx, "d", &client.RoomOptions{Invitees: []string{"bob", "carol"}}, nil))
+	if !slices.Equal(r.ExpectedUsers, []string{"bob", "carol"}) {
+		t.Fatalf("expected users at creation: %v", r.ExpectedUsers)
+	}
+	mustRoom(t)(bob.JoinRoom(ctx, "d", nil))
+	must(t, carol.DeclineInvitation(ctx, "d"))
+	for _, p := range []*player{alice, bob} {
+		e := next[*client.PropertiesChangedEvent](p)
+		if e.Target != 0 || len(e.Properties) != 0 {
+			t.Errorf("%s: %+v, want a room change with no properties", p.name, e)
+		}
+		if got := p.Room().ExpectedUsers; !slices.Equal(got, []string{"bob"}) {
+			t.Errorf("%s: expected users after carol declined: %v, want [bob]", p.name, got)
+		}
+	}
+}
+
+// A report names the room it is about: one sent for a room the caller has left (a
+// report in flight while it moved on) is refused and changes nothing in its new room.
+func TestReportPeerStatusNamesItsRoom(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	alice, bob := connect(t, s, "alice"), connect(t, s, "bob")
+	r := mustRoom(t)(alice.CreateRoom(ctx, "new", &client.RoomOptions{Invitees: []string{"bob"}}, nil))
+	mustRoom(t)(bob.JoinRoom(ctx, "new", nil))
+	st := statusUntil(alice, protocol.RoomConnecting)
+	must(t, alice.ReportPeerStatus(ctx, "", []int{}))
+	must(t, bob.ReportPeerStatus(ctx, "new", []int{1}))
+	wantCode(t, alice.ReportPeerStatus(ctx, "old", []int{2}), protocol.CodeNotInRoom)
+	got, err := alice.GetRoomStatus(ctx, "")
+	must(t, err)
+	if p := got.Participant(r.ActorNr); p == nil || p.Connected || got.Status != protocol.RoomConnecting {
+		t.Errorf("after a report for another room: %s, alice %+v (version %d before)", got.Status, p, st.Version)
+	}
+}
+
+// A join refused after the room took it in (its response does not fit the joiner's
+// message size) does not leave a JOINED participant behind: the invitee is LEFT with
+// SERVER_ERROR, the room waits for nobody.
+func TestStatusJoinUndone(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	alice := connect(t, s, "alice")
+	big := map[string]any{"map": strings.Repeat("m", 3000)}
+	mustRoom(t)(alice.CreateRoom(ctx, "big", &client.RoomOptions{Invitees: []string{"small"}, Properties: big}, nil))
+	small, err := tryConnect(t, s, &client.Options{AppID: "game", AppVersion: "1", UserID: "small", Nickname: "small",
+		Auth: client.Auth{Type: auth.None}, Transport: transport.DialConfig{Config: transport.Config{MaxMessageSize: 2048}}})
+	must(t, err)
+	_, err = small.JoinRoom(ctx, "big", nil)
+	wantCode(t, err, protocol.CodeTooLarge)
+	st, err := alice.GetRoomStatus(ctx, "")
+	must(t, err)
+	if p := participant(t, st, "small"); p.Status != protocol.ParticipantLeft || p.LeaveReason != protocol.LeaveServerError {
+		t.Errorf("small after its join was undone: %+v, want LEFT, SERVER_ERROR", p)
+	}
+	if st.Status != protocol.RoomConnecting {
+		t.Errorf("room after the undone join: %s, want ROOM_CONNECTING", st.Status)
+	}
+}
+
+// The invitation index forgets a room's invitations when they are answered and when
+// the room closes; a pending invitee learns the room was deleted.
+func TestInvitationIndexEmptiesOnClose(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	ctx := testContext(t)
+	alice, bob, carol := connect(t, s, "alice"), connect(t, s, "bob"), connect(t, s, "carol")
+	mustRoom(t)(alice.CreateRoom(ctx, "c", &client.RoomOptions{Invitees: []string{"bob", "carol", "dave"}}, nil))
+	if n := s.InvitedUsers("game", "1"); n != 3 {
+		t.Fatalf("indexed invitees: %d, want 3", n)
+	}
+	mustRoom(t)(bob.JoinRoom(ctx, "c", nil))
+	must(t, carol.DismissInvitation(ctx, "c"))
+	if n := s.InvitedUsers("game", "1"); n != 1 {
+		t.Fatalf("indexed invitees after a join and a dismissal: %d, want 1 (dave)", n)
+	}
+	must(t, bob.LeaveRoom(ctx, false))
+	must(t, alice.LeaveRoom(ctx, false))
+	if n := s.InvitedUsers("game", "1"); n != 0 {
+		t.Errorf("indexed invitees after the room closed: %d, want 0", n)
+	}
+	next[*client.InvitationEvent](carol)
+	if st := next[*client.RoomStatusEvent](carol).Status; st.Status != protocol.RoomDeleted {
+		t.Errorf("carol (dismissed, still invited) got %s, want ROOM_DELETED", st.Status)
+	}
 }

@@ -262,6 +262,7 @@ func (r *room) undoJoinLocked(sess *session, a *actor, rejoin bool) bool {
 	} else if !rejoin {
 		r.removeLocked(a)
 	}
+	r.statusLeftLocked(a, protocol.LeaveServerError, rejoin) // the status already counted the join
 	r.electMasterLocked()
 	return r.emptyCheckLocked()
 }

@@ -95,6 +95,9 @@ func (r *room) setProperties(a *actor, p protocol.Params) *protocol.Response {
 	if c.broadcast {
 		r.announceChangeLocked(a, c)
 	}
+	if len(c.options) > 0 {
+		r.statusOptionsLocked(a) // after PropertiesChanged: the queue follows open and slots
+	}
 	if c.forward {
 		args := actorArgs(a)
 		args["TargetActor"], args["Properties"] = c.target, c.props

@@ -198,6 +198,15 @@ func (r *room) statusUpdateLocked(by *participant, skip *actor) {
 		Params: protocol.Params{protocol.ParamRoomStatus: r.statusMapLocked()}}, skip)
 }
 
+// statusOptionsLocked updates the status after a SetProperties by a changed the
+// room's options (open, max players, expected users): the room may leave or re-enter
+// its auto-match queue.
+func (r *room) statusOptionsLocked(a *actor) {
+	if r.status != nil {
+		r.statusUpdateLocked(r.status.byActor(a), nil)
+	}
+}
+
 // statusMapLocked is the room's status as clients get it (PROTOCOL.md, "Room status").
 func (r *room) statusMapLocked() map[string]any {
 	st := r.status
@@ -223,7 +232,7 @@ func (r *room) statusCoreLocked() map[string]any {
 		m["variant"] = a.variant
 		m["autoMatchingCriteria"] = map[string]any{"minAutoMatchingPlayers": int64(a.min),
 			"maxAutoMatchingPlayers": int64(a.max), "exclusiveBitmask": a.mask}
-		if st.status == protocol.RoomAutoMatching {
+		if st.queued { // seed 003: not set while the room is not in its queue
 			as := map[string]any{}
 			if st.wait > 0 {
 				as["waitEstimateSeconds"] = int64((st.wait + time.Second - 1) / time.Second)

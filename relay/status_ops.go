@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"errors"
 	"slices"
 
 	"github.com/bosonrt/boson/relay/protocol"
@@ -88,7 +89,17 @@ func (sess *session) answerInvitation(params protocol.Params, decline bool) *pro
 	r.opts.expectedUsers = slices.DeleteFunc(r.opts.expectedUsers, func(u string) bool { return u == user })
 	r.statusUpdateLocked(p, nil)
 	r.relistLocked()
+	r.announceExpectedLocked()
 	return &protocol.Response{}
+}
+
+// announceExpectedLocked tells the room's members its expected users changed, as a
+// SetProperties of ExpectedUsers would (sender 0: the relay).
+func (r *room) announceExpectedLocked() {
+	r.broadcastLocked(&protocol.Event{Code: protocol.EventPropertiesChanged, Params: protocol.Params{
+		protocol.ParamTargetActor: int64(0), protocol.ParamSenderActor: int64(0),
+		protocol.ParamProperties: map[string]any{}, protocol.ParamExpectedUsers: slices.Clone(r.opts.expectedUsers),
+	}}, nil)
 }
 
 // getRoomStatus answers a room's status map, to its members and its participants.
@@ -114,33 +125,57 @@ func (sess *session) getRoomStatus(params protocol.Params) *protocol.Response {
 }
 
 // reportPeerStatus records the actors the caller has a working peer connection to.
-// In rooms without status it is accepted and ignored.
+// In rooms without status it is accepted and ignored. A report naming another room
+// than the caller's (sent before it left that room) is refused.
 func (sess *session) reportPeerStatus(params protocol.Params) *protocol.Response {
-	list, err := params.Ints(protocol.ParamConnectedActors)
+	name, list, err := readPeerReport(params)
 	if err != nil {
 		return badParam(err)
 	}
-	if len(list) > maxReportedPeers {
-		return fail(protocol.CodeInvalidRequest, "at most "+itoa64(maxReportedPeers)+" actors per report")
-	}
 	return sess.inRoom(func(r *room, a *actor) *protocol.Response {
+		if name != "" && name != r.name {
+			return fail(protocol.CodeNotInRoom, "not in the room "+quote(name))
+		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		if r.status == nil || a.sess != sess {
+		if r.status == nil || a.sess != sess || r.closed {
 			return &protocol.Response{}
 		}
 		p := r.status.byActor(a)
 		if p == nil {
 			return &protocol.Response{}
 		}
-		peers := make([]int32, 0, len(list))
-		for _, nr := range list {
-			if nr != int64(a.nr) && nr > 0 && nr < int64(r.nextActor) && !slices.Contains(peers, int32(nr)) {
-				peers = append(peers, int32(nr))
-			}
-		}
-		p.peers, p.reported = peers, true
+		p.peers, p.reported = reportedPeers(list, a.nr, r.nextActor), true
 		r.statusUpdateLocked(p, nil)
 		return &protocol.Response{}
 	})
+}
+
+// readPeerReport reads a ReportPeerStatus: the room it is about ("": the caller's)
+// and at most maxReportedPeers actor numbers.
+func readPeerReport(params protocol.Params) (string, []int64, error) {
+	room, err := params.Str(protocol.ParamRoomName, "")
+	if err != nil {
+		return "", nil, err
+	}
+	list, err := params.Ints(protocol.ParamConnectedActors)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(list) > maxReportedPeers {
+		return "", nil, errors.New("relay: at most " + itoa64(maxReportedPeers) + " actors per report")
+	}
+	return room, list, nil
+}
+
+// reportedPeers keeps the reported actor numbers given in the room (below next), not
+// self's, without duplicates.
+func reportedPeers(list []int64, self, next int32) []int32 {
+	peers := make([]int32, 0, len(list))
+	for _, nr := range list {
+		if nr != int64(self) && nr > 0 && nr < int64(next) && !slices.Contains(peers, int32(nr)) {
+			peers = append(peers, int32(nr))
+		}
+	}
+	return peers
 }

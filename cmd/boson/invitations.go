@@ -129,7 +129,7 @@ func (s *session) reportPeers(ctx context.Context, words []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	return s.c.ReportPeerStatus(ctx, l)
+	return s.c.ReportPeerStatus(ctx, "", l)
 }
 
 // leaveReason parses the -reason of leave ("": none).

@@ -18,6 +18,9 @@ type AutoMatch struct {
 	Variant          int   // the game mode; rooms match only with equal variants
 }
 
+// maxWaitEstimate caps the wait estimate read from the relay.
+const maxWaitEstimate = (1<<31 - 1) * time.Second
+
 // RoomStatus is a room's status: its stage, participants and version (seed 003).
 // Clients keep the highest Version they saw.
 type RoomStatus struct {
@@ -121,7 +124,8 @@ func readRoomStatus(m map[string]any) *RoomStatus {
 		s.AutoMatch.ExclusiveBitmask, _ = c["exclusiveBitmask"].(int64)
 	}
 	if as, ok := m["autoMatchingStatus"].(map[string]any); ok {
-		s.WaitEstimate = time.Duration(intOf(as["waitEstimateSeconds"])) * time.Second
+		secs, _ := as["waitEstimateSeconds"].(int64)
+		s.WaitEstimate = time.Duration(min(max(secs, 0), int64(maxWaitEstimate/time.Second))) * time.Second
 	}
 	list, _ := m["participants"].([]any)
 	for _, v := range list {
@@ -218,11 +222,18 @@ func (c *Client) GetRoomStatus(ctx context.Context, room string) (*RoomStatus, e
 	return readRoomStatus(m), nil
 }
 
-// ReportPeerStatus tells the relay the actors this client has a working peer
+// ReportPeerStatus tells the relay the actors of room this client has a working peer
 // connection to (at most 256); the room's participants are connected when their
-// reports agree. Package directmode calls it by itself.
-func (c *Client) ReportPeerStatus(ctx context.Context, actors []int) error {
-	_, err := c.call(ctx, protocol.OpReportPeerStatus, protocol.Params{protocol.ParamConnectedActors: slices.Clone(actors)})
+// reports agree. With a room name, a report that arrives after the client left that
+// room fails with protocol.CodeNotInRoom instead of applying to its next room; ""
+// means whatever room the client is in when the relay gets it. Package directmode
+// calls it by itself.
+func (c *Client) ReportPeerStatus(ctx context.Context, room string, actors []int) error {
+	p := protocol.Params{protocol.ParamConnectedActors: slices.Clone(actors)}
+	if room != "" {
+		p[protocol.ParamRoomName] = room
+	}
+	_, err := c.call(ctx, protocol.OpReportPeerStatus, p)
 	return err
 }
 
