@@ -184,6 +184,12 @@ func (sess *session) createWithStatus(opts *roomOptions, jp *joinParams) *protoc
 	if resp := sizeStatusRoom(opts, sess.s.cfg.MaxPlayers); resp != nil {
 		return resp
 	}
+	if ao := opts.access; so.auto != nil && ao != nil && (ao.approval || ao.access != protocol.AccessPublic) {
+		return fail(protocol.CodeInvalidRequest, "auto-matching rooms are public and need no join approval")
+	}
+	if n := len(so.invitees); n > 0 && !sess.invites.take(now(), float64(n)) {
+		return fail(protocol.CodeOperationLimitReached, "at most "+itoa64(inviteRate)+" invitees a second")
+	}
 	opts.expectedUsers = appendNew(opts.expectedUsers, so.invitees)
 	if jp.name != "" || len(so.invitees) > 0 || so.auto == nil {
 		if jp.name == "" {

@@ -35,6 +35,15 @@ func (b *bucket) take(t time.Time, n float64) bool {
 // JoinLobby (which sorts its rooms), GetRoomList and matchmaking with SQL filters.
 const lobbyQueryRate = 10
 
+// peerReportRate bounds, per client and second, the ReportPeerStatus requests that
+// change what the client reported (each may send the room's whole status to every
+// member); unchanged reports are free.
+const peerReportRate = 20
+
+// inviteRate bounds, per client and second, the invitees named in CreateRoom (each
+// gets an Invitation event on every connection): one full list of invitees a second.
+const inviteRate = maxInvitees
+
 // chargeQuery takes a lobby query from the session's allowance (its worker's round).
 func (sess *session) chargeQuery() *protocol.Response {
 	if sess.queries.take(now(), 1) {

@@ -22,6 +22,8 @@ type session struct {
 	// Owned by the connection's worker rounds (message is never concurrent with itself).
 	limit       bucket
 	queries     bucket    // lobby requests that scan a lobby: JoinLobby, GetRoomList, SQL matchmaking
+	reports     bucket    // ReportPeerStatus requests that change the report
+	invites     bucket    // invitees named in CreateRoom
 	overSince   time.Time // when the client went over MessageRate; zero if it is not
 	lastRefused time.Time // when a message was last refused
 	lastInfo    time.Time // when it was last told it is over the limit
@@ -68,6 +70,8 @@ func newSession(s *Server, c *transport.Conn) *session {
 	sess := &session{s: s, conn: c, pairs: len(modes) / 2}
 	sess.limit = newBucket(float64(s.cfg.MessageRate), now())
 	sess.queries = newBucket(lobbyQueryRate, now())
+	sess.reports = newBucket(peerReportRate, now())
+	sess.invites = newBucket(inviteRate, now())
 	sess.authTimer = s.afterFunc(s.cfg.AuthTimeout, sess.authExpired)
 	return sess
 }

@@ -145,7 +145,12 @@ func (sess *session) reportPeerStatus(params protocol.Params) *protocol.Response
 		if p == nil {
 			return &protocol.Response{}
 		}
-		p.peers, p.reported = reportedPeers(list, a.nr, r.nextActor), true
+		peers := reportedPeers(list, a.nr, r.nextActor)
+		changed := !p.reported || !slices.Equal(peers, p.peers)
+		if changed && !sess.reports.take(now(), 1) {
+			return fail(protocol.CodeOperationLimitReached, "at most "+itoa64(peerReportRate)+" changing peer reports a second")
+		}
+		p.peers, p.reported = peers, true
 		r.statusUpdateLocked(p, nil)
 		return &protocol.Response{}
 	})

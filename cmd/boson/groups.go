@@ -23,10 +23,6 @@ const groupsHelp = `  join-group <name>
   push -title T -body B [user,...]
 `
 
-// errNotImplemented is the error of the stub commands of the other issue 6 features
-// (invitations.go, access.go) until they land.
-var errNotImplemented = errors.New("not implemented yet")
-
 // joinGroup: join-group <name>.
 func (s *session) joinGroup(ctx context.Context, words []string) error {
 	if len(words) != 2 {
