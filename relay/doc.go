@@ -29,9 +29,10 @@
 // and each session's group; posts copy a group's members before sending),
 // statusIndex.mu (auto-match queues, wait estimates and the per-world index user →
 // inviting rooms) and the friend lists' mutex (friends.go). The Web Push service's
-// mutex (package push) is taken only with no relay lock held (PushSubscribe, Enqueue
-// after a post's locks are released), and PushNotify's sharing check takes session.mu,
-// a room's mu, presMu and groupTable.mu one at a time, never nested. A room's access
-// checks read other rooms' access options (immutable after creation) and other
-// sessions' actors under session.mu, never another room's mutex.
+// mutex (package push) is a leaf too (the service never calls into the relay): most
+// calls take it with no relay lock held (PushSubscribe, Enqueue after a post's locks
+// are released); the invitation push is queued under room.mu. PushNotify's sharing
+// check takes session.mu, a room's mu, presMu and groupTable.mu one at a time, never
+// nested. A room's access checks read other rooms' access options (immutable after
+// creation) and other sessions' actors under session.mu, never another room's mutex.
 package relay

@@ -54,6 +54,21 @@ func (s *Server) pushNotify(app string, users []string, n *notification, data ma
 	return s.push.Enqueue(app, users, n.message(data))
 }
 
+// pushInvitation tells invitees who are not connected of their invitation by Web
+// Push (those with a subscription): title "Invitation", body "<inviter> invited you",
+// data {"type": "invitation", "room": room}. It never blocks; the push service's lock
+// is a leaf, so room.mu may be held.
+func (s *Server) pushInvitation(key worldKey, users []string, room, inviter string) {
+	if s.push == nil || len(users) == 0 {
+		return
+	}
+	if inviter == "" {
+		inviter = "a player"
+	}
+	s.push.Enqueue(key.app, users, push.Message{Title: "Invitation", Body: inviter + " invited you to a game",
+		Data: map[string]any{"type": "invitation", "room": room}})
+}
+
 // message is the push of n with data.
 func (n *notification) message(data map[string]any) push.Message {
 	return push.Message{Title: n.title, Body: n.body, Data: data}

@@ -149,3 +149,31 @@ func TestPushOperationsWithoutWebPush(t *testing.T) {
 	_, err = ann.PushNotify(ctx, "t", "b", nil)
 	wantCode(t, err, protocol.CodePushUnavailable)
 }
+
+// An invitee who is not connected hears of its invitation by Web Push; a connected one
+// gets the Invitation event only.
+func TestOfflineInviteesArePushedTheirInvitation(t *testing.T) {
+	s, ps := startPushRelay(t)
+	ann, bob, cat := connect(t, s, "ann"), connect(t, s, "bob"), connect(t, s, "cat")
+	ctx := testContext(t)
+	sub := subscribe(t, bob, ps)
+	subscribe(t, cat, ps)
+	disconnect(t, bob, ann)
+	must(t, ann.LeaveRoom(ctx, false))
+
+	r := mustRoom(t)(ann.CreateRoom(ctx, "", &client.RoomOptions{Invitees: []string{"bob", "cat"}}, nil))
+	if inv := next[*client.InvitationEvent](cat); inv.Status.Room != r.Name {
+		t.Fatalf("cat's invitation to %q, want %q", inv.Status.Room, r.Name)
+	}
+	p := ps.Next(t, testTimeout)
+	data, _ := p.Message["data"].(map[string]any)
+	if p.Endpoint != sub.Endpoint || p.Title() != "Invitation" || !strings.Contains(p.Body(), "ann") ||
+		data["type"] != "invitation" || data["room"] != r.Name {
+		t.Fatalf("push %+v, want bob's invitation to %s from ann", p, r.Name)
+	}
+	select {
+	case extra := <-ps.Pushes():
+		t.Fatalf("a second push %+v: the connected invitee was pushed too", extra)
+	default:
+	}
+}

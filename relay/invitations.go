@@ -169,8 +169,9 @@ func (r *room) startStatusLocked(a *actor) {
 	for _, u := range st.opts.invitees {
 		r.s.status.invite(r.world.key, u, r)
 	}
-	r.s.tellUsers(r.world.key, st.opts.invitees, &protocol.Event{Code: protocol.EventInvitation,
+	offline := r.s.tellUsers(r.world.key, st.opts.invitees, &protocol.Event{Code: protocol.EventInvitation,
 		Params: protocol.Params{protocol.ParamRoomStatus: r.statusMapLocked()}})
+	r.s.pushInvitation(r.world.key, offline, r.name, a.nickname)
 }
 
 // statusLeftLocked records that a left the room (or became inactive) and why. An
@@ -224,21 +225,27 @@ func (r *room) statusClosedLocked() {
 }
 
 // tellUsers sends e to every connection of the users in the world.
-func (s *Server) tellUsers(key worldKey, users []string, e *protocol.Event) {
+func (s *Server) tellUsers(key worldKey, users []string, e *protocol.Event) (offline []string) {
 	if len(users) == 0 {
-		return
+		return nil
 	}
 	var conns []*session
 	s.presMu.Lock()
-	if p := s.presence[key]; p != nil {
-		for _, u := range users {
+	p := s.presence[key]
+	for _, u := range users {
+		n := len(conns)
+		if p != nil {
 			for sess := range p.users[u] {
 				conns = append(conns, sess)
 			}
+		}
+		if len(conns) == n {
+			offline = append(offline, u)
 		}
 	}
 	s.presMu.Unlock()
 	for _, sess := range conns {
 		sendEvent(sess.conn, e)
 	}
+	return offline
 }
