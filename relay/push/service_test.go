@@ -14,16 +14,22 @@ import (
 	"time"
 
 	"github.com/bosonrt/boson/relay/push"
+	"github.com/bosonrt/boson/relay/push/pushtest"
 	"github.com/google/go-cmp/cmp"
 )
 
+// timeout bounds the wait for a push or a request to reach the push service.
+const timeout = 10 * time.Second
+
 // newService starts a Service that talks to ps, with AllowPrivateEndpoints
-// (ps listens on 127.0.0.1) and mod applied to the Config.
-func newService(t *testing.T, ps *pushServer, mod func(*push.Config)) *push.Service {
+// (ps listens on 127.0.0.1) and mod applied to the Config, and makes ps check
+// that pushes carry the Service's key and the Config's Subscriber and TTL (or
+// their defaults).
+func newService(t *testing.T, ps *pushtest.Service, mod func(*push.Config)) *push.Service {
 	t.Helper()
 	cfg := push.Config{
 		AllowPrivateEndpoints: true,
-		HTTPClient:            ps.srv.Client(),
+		HTTPClient:            ps.Client(),
 		Logger:                slog.New(slog.NewTextHandler(t.Output(), nil)),
 	}
 	if mod != nil {
@@ -34,13 +40,25 @@ func newService(t *testing.T, ps *pushServer, mod func(*push.Config)) *push.Serv
 		t.Fatalf("New: got %v, want nil", err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	ps.expect(s.PublicKey(), cfg.Subscriber, cfg.TTL)
+	want := pushtest.Want{VAPIDKey: s.PublicKey(), Subscriber: cfg.Subscriber, TTL: cfg.TTL}
+	if want.Subscriber == "" {
+		want.Subscriber = "mailto:admin@localhost"
+	}
+	if want.TTL == 0 {
+		want.TTL = 24 * time.Hour
+	}
+	ps.Expect(want)
 	return s
 }
 
-func subscribe(t *testing.T, s *push.Service, app, user string, b *browser) {
+// toPush converts a test browser's subscription to the push package's.
+func toPush(sub pushtest.Subscription) push.Subscription {
+	return push.Subscription{Endpoint: sub.Endpoint, P256dh: sub.P256dh, Auth: sub.Auth}
+}
+
+func subscribe(t *testing.T, s *push.Service, app, user string, sub pushtest.Subscription) {
 	t.Helper()
-	if err := s.Subscribe(app, user, b.sub); err != nil {
+	if err := s.Subscribe(app, user, toPush(sub)); err != nil {
 		t.Fatalf("Subscribe(%q, %q): got %v, want nil", app, user, err)
 	}
 }
@@ -66,21 +84,21 @@ func TestSendDelivers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ps := newPushServer(t)
+			ps := pushtest.New(t)
 			s := newService(t, ps, func(c *push.Config) { c.Subscriber, c.TTL = tt.subscriber, tt.ttl })
-			b := ps.newBrowser()
+			b := ps.NewSubscription()
 			subscribe(t, s, "app", "alice", b)
 			m := push.Message{Title: "Your turn", Body: "Bob moved", Data: map[string]any{"room": "r1", "n": 3}}
 			res := send(t, s, "app", []string{"alice", "bob", "alice"}, m)
 			if want := (push.Result{Sent: 1}); res != want {
 				t.Fatalf("Send: got %+v, want %+v", res, want)
 			}
-			d := ps.next(t)
+			d := ps.Next(t, timeout)
 			want := map[string]any{"title": "Your turn", "body": "Bob moved", "data": map[string]any{"room": "r1", "n": 3.0}}
-			if d.path != b.path {
-				t.Errorf("push went to %s, want %s", d.path, b.path)
+			if d.Endpoint != b.Endpoint {
+				t.Errorf("push went to %s, want %s", d.Endpoint, b.Endpoint)
 			}
-			if diff := cmp.Diff(want, d.msg); diff != "" {
+			if diff := cmp.Diff(want, d.Message); diff != "" {
 				t.Errorf("decrypted message (-want +got):\n%s", diff)
 			}
 		})
@@ -88,12 +106,10 @@ func TestSendDelivers(t *testing.T) {
 }
 
 func TestPaddedKeysAccepted(t *testing.T) {
-	ps := newPushServer(t)
+	ps := pushtest.New(t)
 	s := newService(t, ps, nil)
-	b := ps.newBrowser()
-	sub := b.sub
-	sub.P256dh = base64.URLEncoding.EncodeToString(b.priv.PublicKey().Bytes())
-	sub.Auth = base64.URLEncoding.EncodeToString(b.auth)
+	sub := toPush(ps.NewSubscription())
+	sub.P256dh, sub.Auth = padded(t, sub.P256dh), padded(t, sub.Auth)
 	if !strings.HasSuffix(sub.Auth, "==") {
 		t.Fatalf("auth %q is not padded", sub.Auth)
 	}
@@ -103,19 +119,29 @@ func TestPaddedKeysAccepted(t *testing.T) {
 	if res := send(t, s, "app", []string{"alice"}, push.Message{Title: "t"}); res.Sent != 1 {
 		t.Fatalf("Send: got %+v, want Sent 1", res)
 	}
-	ps.next(t)
+	ps.Next(t, timeout)
+}
+
+// padded re-encodes unpadded base64url s with padding.
+func padded(t *testing.T, s string) string {
+	t.Helper()
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.URLEncoding.EncodeToString(b)
 }
 
 func TestMaxPayload(t *testing.T) {
-	ps := newPushServer(t)
+	ps := pushtest.New(t)
 	s := newService(t, ps, nil)
-	subscribe(t, s, "app", "alice", ps.newBrowser())
+	subscribe(t, s, "app", "alice", ps.NewSubscription())
 	overhead := len(`{"title":"","body":"","data":null}`)
 	body := strings.Repeat("x", push.MaxPayload-overhead)
 	if res := send(t, s, "app", []string{"alice"}, push.Message{Body: body}); res.Sent != 1 {
 		t.Fatalf("Send of MaxPayload bytes: got %+v, want Sent 1", res)
 	}
-	if got := ps.next(t).msg["body"]; got != body {
+	if got := ps.Next(t, timeout).Message["body"]; got != body {
 		t.Errorf("body of %d bytes arrived altered", len(body))
 	}
 	_, err := s.Send(t.Context(), "app", []string{"alice"}, push.Message{Body: body + "x"})
@@ -125,7 +151,7 @@ func TestMaxPayload(t *testing.T) {
 	if n := s.Enqueue("app", []string{"alice"}, push.Message{Body: body + "x"}); n != 0 {
 		t.Errorf("Enqueue of MaxPayload+1 bytes: got %d, want 0", n)
 	}
-	if ds := ps.drain(); len(ds) != 0 {
+	if ds := ps.Drain(); len(ds) != 0 {
 		t.Errorf("too large messages reached the push service %d times", len(ds))
 	}
 }
@@ -143,11 +169,11 @@ func TestGoneRemovesSubscription(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(http.StatusText(tt.code), func(t *testing.T) {
-			ps := newPushServer(t)
+			ps := pushtest.New(t)
 			s := newService(t, ps, nil)
-			b := ps.newBrowser()
+			b := ps.NewSubscription()
 			subscribe(t, s, "app", "alice", b)
-			ps.setStatus(b.path, tt.code)
+			ps.SetStatus(b.Endpoint, tt.code)
 			if res := send(t, s, "app", []string{"alice"}, push.Message{}); res != tt.want {
 				t.Errorf("Send: got %+v, want %+v", res, tt.want)
 			}
@@ -163,10 +189,10 @@ func TestGoneRemovesSubscription(t *testing.T) {
 }
 
 func TestMaxSubscriptionsPerUser(t *testing.T) {
-	ps := newPushServer(t)
+	ps := pushtest.New(t)
 	s := newService(t, ps, func(c *push.Config) { c.MaxSubscriptionsPerUser = 2 })
-	b1, b2, b3 := ps.newBrowser(), ps.newBrowser(), ps.newBrowser()
-	for _, b := range []*browser{b1, b2, b3} {
+	b1, b2, b3 := ps.NewSubscription(), ps.NewSubscription(), ps.NewSubscription()
+	for _, b := range []pushtest.Subscription{b1, b2, b3} {
 		subscribe(t, s, "app", "alice", b)
 	}
 	if st := s.Stats(); st.Subscriptions != 2 || st.Users != 1 {
@@ -176,20 +202,20 @@ func TestMaxSubscriptionsPerUser(t *testing.T) {
 		t.Fatalf("Send: got %+v, want Sent 2", res)
 	}
 	got := map[string]bool{}
-	for _, d := range ps.drain() {
-		got[d.path] = true
+	for _, d := range ps.Drain() {
+		got[d.Endpoint] = true
 	}
-	if want := map[string]bool{b2.path: true, b3.path: true}; !cmp.Equal(got, want) {
+	if want := map[string]bool{b2.Endpoint: true, b3.Endpoint: true}; !cmp.Equal(got, want) {
 		t.Errorf("pushes went to %v, want %v (the oldest replaced)", got, want)
 	}
 }
 
 func TestSameEndpointReplaces(t *testing.T) {
-	ps := newPushServer(t)
+	ps := pushtest.New(t)
 	s := newService(t, ps, nil)
-	b := ps.newBrowser()
+	b := ps.NewSubscription()
 	subscribe(t, s, "app", "alice", b)
-	renewed := ps.rekey(b.path) // same endpoint, new keys
+	renewed := ps.Renew(b.Endpoint) // same endpoint, new keys
 	subscribe(t, s, "app", "alice", renewed)
 	if st := s.Stats(); st.Subscriptions != 1 {
 		t.Fatalf("Stats.Subscriptions: got %d, want 1", st.Subscriptions)
@@ -197,7 +223,7 @@ func TestSameEndpointReplaces(t *testing.T) {
 	if res := send(t, s, "app", []string{"alice"}, push.Message{Title: "k2"}); res.Sent != 1 {
 		t.Fatalf("Send: got %+v, want Sent 1 (with the new keys)", res)
 	}
-	ps.next(t)
+	ps.Next(t, timeout)
 
 	subscribe(t, s, "app", "bob", renewed) // the browser changed hands
 	if s.Subscribed("app", "alice") || !s.Subscribed("app", "bob") {
@@ -207,12 +233,12 @@ func TestSameEndpointReplaces(t *testing.T) {
 }
 
 func TestMaxUsers(t *testing.T) {
-	ps := newPushServer(t)
+	ps := pushtest.New(t)
 	s := newService(t, ps, func(c *push.Config) { c.MaxUsers = 1 })
-	subscribe(t, s, "app", "alice", ps.newBrowser())
-	subscribe(t, s, "app", "alice", ps.newBrowser())
+	subscribe(t, s, "app", "alice", ps.NewSubscription())
+	subscribe(t, s, "app", "alice", ps.NewSubscription())
 	for _, k := range [][2]string{{"app", "bob"}, {"other", "alice"}} {
-		if err := s.Subscribe(k[0], k[1], ps.newBrowser().sub); !errors.Is(err, push.ErrFull) {
+		if err := s.Subscribe(k[0], k[1], toPush(ps.NewSubscription())); !errors.Is(err, push.ErrFull) {
 			t.Errorf("Subscribe(%q, %q): got %v, want ErrFull", k[0], k[1], err)
 		}
 	}
@@ -221,35 +247,35 @@ func TestMaxUsers(t *testing.T) {
 // MaxSubscriptions bounds the subscriptions over all users: a new one above it is
 // refused, while one that replaces another (same endpoint, or a user's oldest) is not.
 func TestMaxSubscriptions(t *testing.T) {
-	ps := newPushServer(t)
+	ps := pushtest.New(t)
 	s := newService(t, ps, func(c *push.Config) { c.MaxSubscriptions = 3; c.MaxSubscriptionsPerUser = 2 })
-	a1, a2 := ps.newBrowser(), ps.newBrowser()
+	a1, a2 := ps.NewSubscription(), ps.NewSubscription()
 	subscribe(t, s, "app", "alice", a1)
 	subscribe(t, s, "app", "alice", a2)
-	subscribe(t, s, "app", "bob", ps.newBrowser())
+	subscribe(t, s, "app", "bob", ps.NewSubscription())
 	for _, k := range [][2]string{{"app", "bob"}, {"app", "carol"}} {
-		if err := s.Subscribe(k[0], k[1], ps.newBrowser().sub); !errors.Is(err, push.ErrFull) {
+		if err := s.Subscribe(k[0], k[1], toPush(ps.NewSubscription())); !errors.Is(err, push.ErrFull) {
 			t.Errorf("Subscribe(%q, %q) at the limit: got %v, want ErrFull", k[0], k[1], err)
 		}
 	}
-	subscribe(t, s, "app", "alice", ps.rekey(a1.path)) // same endpoint: replaces
-	subscribe(t, s, "app", "alice", ps.newBrowser())   // alice's oldest goes
+	subscribe(t, s, "app", "alice", ps.Renew(a1.Endpoint)) // same endpoint: replaces
+	subscribe(t, s, "app", "alice", ps.NewSubscription())  // alice's oldest goes
 	if st := s.Stats(); st.Subscriptions != 3 {
 		t.Fatalf("Stats.Subscriptions: got %d, want 3", st.Subscriptions)
 	}
-	if ok, err := s.Unsubscribe("app", "alice", a1.sub); !ok || err != nil {
+	if ok, err := s.Unsubscribe("app", "alice", toPush(a1)); !ok || err != nil {
 		t.Fatalf("Unsubscribe: got %v, %v, want true, nil", ok, err)
 	}
-	subscribe(t, s, "app", "carol", ps.newBrowser())
+	subscribe(t, s, "app", "carol", ps.NewSubscription())
 }
 
 func TestUnsubscribe(t *testing.T) {
-	ps := newPushServer(t)
+	ps := pushtest.New(t)
 	s := newService(t, ps, nil)
-	b := ps.newBrowser()
+	b := ps.NewSubscription()
 	subscribe(t, s, "app", "alice", b)
 	for i, want := range []bool{true, false} {
-		got, err := s.Unsubscribe("app", "alice", push.Subscription{Endpoint: b.sub.Endpoint})
+		got, err := s.Unsubscribe("app", "alice", push.Subscription{Endpoint: b.Endpoint})
 		if err != nil || got != want {
 			t.Errorf("Unsubscribe #%d: got %v, %v, want %v, nil", i+1, got, err, want)
 		}
@@ -308,12 +334,12 @@ func checkMode(t *testing.T, path string) {
 
 func TestStorePersists(t *testing.T) {
 	dir := t.TempDir()
-	ps := newPushServer(t)
+	ps := pushtest.New(t)
 	files := func(c *push.Config) {
 		c.KeyFile, c.StoreFile = filepath.Join(dir, "vapid.json"), filepath.Join(dir, "subs.json")
 	}
 	s1 := newService(t, ps, files)
-	b1, b2, b3 := ps.newBrowser(), ps.newBrowser(), ps.newBrowser()
+	b1, b2, b3 := ps.NewSubscription(), ps.NewSubscription(), ps.NewSubscription()
 	subscribe(t, s1, "app", "alice", b1)
 	subscribe(t, s1, "app", "alice", b2)
 	subscribe(t, s1, "app", "bob", b3)
@@ -329,8 +355,8 @@ func TestStorePersists(t *testing.T) {
 	if res := send(t, s2, "app", []string{"alice", "bob"}, push.Message{}); res.Sent != 3 {
 		t.Fatalf("Send after reload: got %+v, want Sent 3", res)
 	}
-	ps.drain()
-	if ok, err := s2.Unsubscribe("app", "alice", b1.sub); !ok || err != nil {
+	ps.Drain()
+	if ok, err := s2.Unsubscribe("app", "alice", toPush(b1)); !ok || err != nil {
 		t.Fatalf("Unsubscribe: got %v, %v, want true, nil", ok, err)
 	}
 	if err := s2.Close(); err != nil {
@@ -354,29 +380,29 @@ func TestStoreCorruptRefused(t *testing.T) {
 }
 
 func TestEnqueueDelivers(t *testing.T) {
-	ps := newPushServer(t)
+	ps := pushtest.New(t)
 	s := newService(t, ps, nil)
-	b := ps.newBrowser()
+	b := ps.NewSubscription()
 	subscribe(t, s, "app", "alice", b)
 	if n := s.Enqueue("app", []string{"alice", "nobody"}, push.Message{Title: "queued"}); n != 1 {
 		t.Fatalf("Enqueue: got %d, want 1", n)
 	}
-	if d := ps.next(t); d.path != b.path || d.msg["title"] != "queued" {
-		t.Errorf("delivery: got %v %v, want %s title queued", d.path, d.msg, b.path)
+	if d := ps.Next(t, timeout); d.Endpoint != b.Endpoint || d.Message["title"] != "queued" {
+		t.Errorf("delivery: got %v %v, want %s title queued", d.Endpoint, d.Message, b.Endpoint)
 	}
 }
 
 func TestEnqueueFullQueueDrops(t *testing.T) {
-	ps := newPushServer(t)
+	ps := pushtest.New(t)
 	s := newService(t, ps, func(c *push.Config) { c.Workers, c.QueueLength = 1, 1 })
-	release := ps.holdRequests()
+	release := ps.Hold()
 	t.Cleanup(release) // before s.Close
-	subscribe(t, s, "app", "alice", ps.newBrowser())
-	subscribe(t, s, "app", "bob", ps.newBrowser())
+	subscribe(t, s, "app", "alice", ps.NewSubscription())
+	subscribe(t, s, "app", "bob", ps.NewSubscription())
 	if n := s.Enqueue("app", []string{"alice"}, push.Message{}); n != 1 {
 		t.Fatalf("Enqueue #1: got %d, want 1", n)
 	}
-	waitArrived(t, ps) // the only worker is now busy
+	ps.WaitRequest(t, timeout) // the only worker is now busy
 	if n := s.Enqueue("app", []string{"alice"}, push.Message{}); n != 1 {
 		t.Fatalf("Enqueue #2: got %d, want 1 (fills the queue)", n)
 	}
@@ -387,24 +413,15 @@ func TestEnqueueFullQueueDrops(t *testing.T) {
 		t.Errorf("Stats.Dropped: got %d, want 2", got)
 	}
 	release()
-	ps.next(t)
-	ps.next(t)
-}
-
-func waitArrived(t *testing.T, ps *pushServer) {
-	t.Helper()
-	select {
-	case <-ps.arrived:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no request reached the push service within 10s")
-	}
+	ps.Next(t, timeout)
+	ps.Next(t, timeout)
 }
 
 func TestCloseCancelsSend(t *testing.T) {
-	ps := newPushServer(t)
+	ps := pushtest.New(t)
 	s := newService(t, ps, nil)
-	t.Cleanup(ps.holdRequests())
-	subscribe(t, s, "app", "alice", ps.newBrowser())
+	t.Cleanup(ps.Hold())
+	subscribe(t, s, "app", "alice", ps.NewSubscription())
 	type sendResult struct {
 		res push.Result
 		err error
@@ -414,7 +431,7 @@ func TestCloseCancelsSend(t *testing.T) {
 		res, err := s.Send(t.Context(), "app", []string{"alice"}, push.Message{})
 		done <- sendResult{res, err}
 	}()
-	waitArrived(t, ps)
+	ps.WaitRequest(t, timeout)
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: got %v, want nil", err)
 	}
@@ -425,9 +442,9 @@ func TestCloseCancelsSend(t *testing.T) {
 }
 
 func TestClose(t *testing.T) {
-	ps := newPushServer(t)
+	ps := pushtest.New(t)
 	s := newService(t, ps, nil)
-	b := ps.newBrowser()
+	b := ps.NewSubscription()
 	subscribe(t, s, "app", "alice", b)
 	for i := range 2 {
 		if err := s.Close(); err != nil {
@@ -437,10 +454,10 @@ func TestClose(t *testing.T) {
 	if _, err := s.Send(t.Context(), "app", []string{"alice"}, push.Message{}); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Send after Close: got %v, want net.ErrClosed", err)
 	}
-	if err := s.Subscribe("app", "bob", ps.newBrowser().sub); !errors.Is(err, net.ErrClosed) {
+	if err := s.Subscribe("app", "bob", toPush(ps.NewSubscription())); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Subscribe after Close: got %v, want net.ErrClosed", err)
 	}
-	if _, err := s.Unsubscribe("app", "alice", b.sub); !errors.Is(err, net.ErrClosed) {
+	if _, err := s.Unsubscribe("app", "alice", toPush(b)); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Unsubscribe after Close: got %v, want net.ErrClosed", err)
 	}
 	if n := s.Enqueue("app", []string{"alice"}, push.Message{}); n != 0 {
@@ -449,7 +466,7 @@ func TestClose(t *testing.T) {
 	if s.Subscribed("app", "alice") {
 		t.Error("Subscribed after Close: got true, want false")
 	}
-	if ds := ps.drain(); len(ds) != 0 {
+	if ds := ps.Drain(); len(ds) != 0 {
 		t.Errorf("%d pushes sent after Close", len(ds))
 	}
 }
@@ -459,10 +476,10 @@ func TestClose(t *testing.T) {
 // Subscribe accepts it, and the send is refused when connecting.
 func TestSendChecksResolvedAddress(t *testing.T) {
 	for _, allow := range []bool{false, true} {
-		ps := newPushServer(t)
+		ps := pushtest.New(t)
 		s := newService(t, ps, func(c *push.Config) { c.AllowPrivateEndpoints = allow })
-		b := ps.newBrowser()
-		b.sub.Endpoint = "https://push.example.com" + b.path
+		b := ps.NewSubscription()
+		b.Endpoint = strings.Replace(b.Endpoint, ps.URL(), "https://push.example.com", 1)
 		subscribe(t, s, "app", "alice", b)
 		res := send(t, s, "app", []string{"alice"}, push.Message{})
 		want := push.Result{Failed: 1}
@@ -472,7 +489,7 @@ func TestSendChecksResolvedAddress(t *testing.T) {
 		if res != want {
 			t.Errorf("AllowPrivateEndpoints %v: Send got %+v, want %+v", allow, res, want)
 		}
-		if n := len(ps.drain()); n != want.Sent {
+		if n := len(ps.Drain()); n != want.Sent {
 			t.Errorf("AllowPrivateEndpoints %v: %d pushes arrived, want %d", allow, n, want.Sent)
 		}
 	}
