@@ -161,9 +161,9 @@ func TestOfflineInviteesArePushedTheirInvitation(t *testing.T) {
 	disconnect(t, bob, ann)
 	must(t, ann.LeaveRoom(ctx, false))
 
-	r := mustRoom(t)(ann.CreateRoom(ctx, "", &client.RoomOptions{Invitees: []string{"bob", "cat"}}, nil))
-	if inv := next[*client.InvitationEvent](cat); inv.Status.Room != r.Name {
-		t.Fatalf("cat's invitation to %q, want %q", inv.Status.Room, r.Name)
+	r := mustRoom(t)(ann.CreateRoom(ctx, "", &client.RoomOptions{Invitees: []string{"bob", "cat"}, Description: "duel"}, nil))
+	if inv := next[*client.InvitationEvent](cat); inv.Status.Room != r.Name || inv.Status.AppID != "game" || inv.Status.Description != "duel" {
+		t.Fatalf("cat's invitation to %q of app %q (%q), want %q of game (duel)", inv.Status.Room, inv.Status.AppID, inv.Status.Description, r.Name)
 	}
 	p := ps.Next(t, testTimeout)
 	data, _ := p.Message["data"].(map[string]any)

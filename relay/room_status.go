@@ -224,7 +224,10 @@ func (r *room) statusCoreLocked() map[string]any {
 		parts[i] = r.participantValueLocked(p)
 	}
 	m := map[string]any{"room": r.name, "status": string(st.status), "participants": parts,
-		"creationDetails": st.created.value()}
+		"creationDetails": st.created.value(), "applicationId": r.world.key.app}
+	if ao := r.opts.access; ao != nil && ao.description != "" {
+		m["description"] = ao.description
+	}
 	if st.inviter != "" {
 		m["inviterId"] = st.inviter
 	}

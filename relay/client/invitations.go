@@ -25,6 +25,8 @@ const maxWaitEstimate = (1<<31 - 1) * time.Second
 // Clients keep the highest Version they saw.
 type RoomStatus struct {
 	Room         string
+	AppID        string // seed 003's applicationId
+	Description  string // the room's description (CreateRoom's Description), if it has one
 	Status       protocol.RoomStatus
 	Version      int
 	Participants []Participant
@@ -115,6 +117,8 @@ func readRoomStatus(m map[string]any) *RoomStatus {
 	s.Status = protocol.RoomStatus(st)
 	s.Version = intOf(m["roomStatusVersion"])
 	s.InviterID, _ = m["inviterId"].(string)
+	s.AppID, _ = m["applicationId"].(string)
+	s.Description, _ = m["description"].(string)
 	s.Created = readModification(m["creationDetails"])
 	s.LastUpdate = readModification(m["lastUpdateDetails"])
 	s.Variant = intOf(m["variant"])
