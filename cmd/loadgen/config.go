@@ -105,7 +105,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("room: %d clients in rooms of %d: want rooms of at least 2 and at least one room", c.Clients, c.RoomSize)
 	case c.Scenario == "ramp" && c.RoomSize < 2:
 		return errors.New("ramp: rooms of at least 2")
-	case c.Clients < 1 || c.DialConcurrency < 1 || c.StartRooms < 1 || c.StepRooms < 1:
+	case c.Clients < 1 && c.Scenario != "ramp", c.DialConcurrency < 1, c.StartRooms < 1, c.StepRooms < 1:
 		return errors.New("clients, dial concurrency and ramp rooms must be positive")
 	case c.Relay != "" && c.Fingerprint == "":
 		return errors.New("-relay needs -fingerprint")

@@ -35,6 +35,9 @@ func (f *fleet) close() {
 func (f *fleet) recv(i int, b []byte) {
 	if t, _, ok := sentAt(b); ok {
 		f.c.delivered.Add(1)
+		if f.c.inWindow(t.UnixNano()) {
+			f.c.delivWin.Add(1)
+		}
 		f.rec.record(i, time.Since(t))
 	}
 }
@@ -74,14 +77,19 @@ type window struct {
 func (f *fleet) begin(ctx context.Context) (window, error) {
 	st, err := f.t.proc.stat(ctx, false)
 	f.rec.take() // drop what came before
+	f.c.openWindow(time.Now())
 	return window{t0: time.Now(), relay: st, self: selfCPU(),
 		sent: f.c.sent.Load(), deliv: f.c.delivered.Load(), errs: f.c.errs.Load()}, err
 }
 
+// lossDrain is how long a window's last sends may take to arrive before the ones
+// still missing count as lost.
+const lossDrain = 300 * time.Millisecond
+
 // end closes the window w and returns its figures.
 func (f *fleet) end(ctx context.Context, w window) (*Result, error) {
+	f.c.winTo.Store(time.Now().UnixNano())
 	h := f.rec.take()
-	st, err := f.t.proc.stat(ctx, false)
 	secs := time.Since(w.t0).Seconds()
 	r := &Result{
 		Relay: f.t.d.name(), Clients: len(f.peers), Seconds: secs,
@@ -90,9 +98,15 @@ func (f *fleet) end(ctx context.Context, w window) (*Result, error) {
 		Errors:    f.c.errs.Load() - w.errs, FirstError: f.c.lastError(),
 		LoadgenCPU: pct(selfCPU()-w.self, secs),
 	}
-	r.Expected = r.Sent * int64(f.cfg.RoomSize-1)
+	st, err := f.t.proc.stat(ctx, false)
+	if err == nil {
+		err = sleepCtx(ctx, lossDrain)
+	}
+	// Loss counts the payloads stamped within the window, wherever their sends and
+	// deliveries were counted.
+	r.Expected = f.c.sentWin.Load() * int64(f.cfg.RoomSize-1)
 	if r.Expected > 0 {
-		r.LossPct = max(0, 100*float64(r.Expected-r.Delivered)/float64(r.Expected))
+		r.LossPct = max(0, 100*float64(r.Expected-f.c.delivWin.Load())/float64(r.Expected))
 	}
 	r.Throughput = float64(r.Delivered) / secs
 	r.Latency = summarize(h)

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -81,7 +82,23 @@ func (r *recorder) take() *hdrhistogram.Histogram {
 type counters struct {
 	sent, delivered, errs atomic.Int64
 	firstErr              atomic.Pointer[string]
+
+	// The measurement window [winFrom, winTo) in Unix ns, and the payloads stamped
+	// within it that were sent and delivered.
+	winFrom, winTo    atomic.Int64
+	sentWin, delivWin atomic.Int64
 }
+
+// openWindow starts a measurement window at now, open-ended until winTo is set.
+func (c *counters) openWindow(now time.Time) {
+	c.winFrom.Store(math.MaxInt64)
+	c.sentWin.Store(0)
+	c.delivWin.Store(0)
+	c.winTo.Store(math.MaxInt64)
+	c.winFrom.Store(now.UnixNano())
+}
+
+func (c *counters) inWindow(ns int64) bool { return ns >= c.winFrom.Load() && ns < c.winTo.Load() }
 
 func (c *counters) fail(err error) {
 	c.errs.Add(1)
@@ -169,11 +186,15 @@ func (pc *pacer) sendLoop(s *pacerShard) {
 			if e.due = e.due.Add(pc.period); e.due.Before(now) {
 				e.due = now.Add(pc.period) // fell behind: do not burst to catch up
 			}
-			stamp(buf, e.id, time.Now())
+			at := time.Now()
+			stamp(buf, e.id, at)
 			if err := e.p.send(buf); err != nil {
 				pc.c.fail(fmt.Errorf("send: %w", err))
 			}
 			pc.c.sent.Add(1)
+			if pc.c.inWindow(at.UnixNano()) {
+				pc.c.sentWin.Add(1)
+			}
 		}
 		s.mu.Unlock()
 	}

@@ -53,15 +53,14 @@ type Result struct {
 
 // Latency are percentiles in microseconds.
 type Latency struct {
-	Count                         int64   `json:"count"`
-	Min, P50, P90, P99, P999, Max int64   `json:"-"`
-	Mean                          float64 `json:"mean"`
-}
-
-// MarshalJSON names the percentiles.
-func (l Latency) MarshalJSON() ([]byte, error) {
-	return json.Marshal(map[string]any{"count": l.Count, "min": l.Min, "mean": l.Mean, "p50": l.P50,
-		"p90": l.P90, "p99": l.P99, "p99.9": l.P999, "max": l.Max})
+	Count int64   `json:"count"`
+	Min   int64   `json:"min"`
+	Mean  float64 `json:"mean"`
+	P50   int64   `json:"p50"`
+	P90   int64   `json:"p90"`
+	P99   int64   `json:"p99"`
+	P999  int64   `json:"p99.9"`
+	Max   int64   `json:"max"`
 }
 
 // Point is one point of a plotted line.
