@@ -31,6 +31,8 @@ type procStat struct {
 	RSS      uint64        // resident set, bytes
 	Heap     uint64        // Go heap in use (HeapAlloc), bytes; 0 if unknown
 	Sessions int64         // open connections (Boson) or registered addresses (raw); -1 if unknown
+	PktsIn   uint64        // datagrams received and sent so far (0 if unknown)
+	PktsOut  uint64
 }
 
 // relayProc reports a relay's own resource use.
@@ -123,14 +125,15 @@ func (c *child) stat(_ context.Context, gc bool) (procStat, error) {
 		return procStat{}, err
 	}
 	f, err := c.readLine("STAT")
-	if err != nil || len(f) < 5 {
+	if err != nil || len(f) < 7 {
 		return procStat{}, fmt.Errorf("%s relay stat: %v", c.kind, err)
 	}
-	n := make([]int64, 4)
+	n := make([]int64, 6)
 	for i := range n {
 		n[i], _ = strconv.ParseInt(f[i+1], 10, 64)
 	}
-	return procStat{CPU: time.Duration(n[0]), RSS: uint64(n[1]), Heap: uint64(n[2]), Sessions: n[3]}, nil
+	return procStat{CPU: time.Duration(n[0]), RSS: uint64(n[1]), Heap: uint64(n[2]), Sessions: n[3],
+		PktsIn: uint64(n[4]), PktsOut: uint64(n[5])}, nil
 }
 
 // close asks the child to quit (it writes its CPU profile) and waits for it; the

@@ -44,7 +44,7 @@ type Config struct {
 	AddedP99 time.Duration
 	// MaxLoss ends the ramp when a step loses more than this % of deliveries. If zero, 1.
 	MaxLoss float64
-	// MaxCCU ends the ramp before it exceeds this many clients. If zero, 20000.
+	// MaxCCU ends the ramp before it exceeds this many clients. If zero, 10000.
 	MaxCCU int
 	// IdleWindow is how long the idle scenario measures idle CPU. If zero, 10s.
 	IdleWindow time.Duration
@@ -86,7 +86,7 @@ func (c *Config) withDefaults() {
 	c.Settle = cmp.Or(c.Settle, d.Settle)
 	c.AddedP99 = cmp.Or(c.AddedP99, 10*time.Millisecond)
 	c.MaxLoss = cmp.Or(c.MaxLoss, 1)
-	c.MaxCCU = cmp.Or(c.MaxCCU, 20000)
+	c.MaxCCU = cmp.Or(c.MaxCCU, 10000)
 	c.IdleWindow = cmp.Or(c.IdleWindow, 10*time.Second)
 	c.JoinWindow = cmp.Or(c.JoinWindow, time.Second)
 	c.DialConcurrency = cmp.Or(c.DialConcurrency, 32)

@@ -85,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&c.Settle, "settle", 0, "wait after connecting before measuring (default: ramp 1s, idle 3s)")
 	fs.DurationVar(&c.AddedP99, "added-p99", 0, "ramp: stop when p99 exceeds the raw relay's first step by more (default 10ms)")
 	fs.Float64Var(&c.MaxLoss, "max-loss", 0, "ramp: stop when a step loses more than this % of deliveries (default 1)")
-	fs.IntVar(&c.MaxCCU, "max-ccu", 0, "ramp: never exceed this many clients (default 20000)")
+	fs.IntVar(&c.MaxCCU, "max-ccu", 0, "ramp: never exceed this many clients (default 10000)")
 	fs.DurationVar(&c.IdleWindow, "idle-window", 0, "idle: how long to measure idle CPU (default 10s)")
 	fs.DurationVar(&c.JoinWindow, "join-window", 0, "joinrandom: spread the calls over this long (default 1s)")
 	fs.IntVar(&c.DialConcurrency, "dial-concurrency", 0, "connections set up at once (default 32)")

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/net/ipv4"
 )
@@ -38,6 +39,8 @@ type rawRelay struct {
 	p  *ipv4.PacketConn
 	wg sync.WaitGroup
 
+	pktsIn, pktsOut atomic.Uint64
+
 	mu       sync.RWMutex // guards the following fields
 	rooms    map[uint32][]*net.UDPAddr
 	members  map[netip.AddrPort]uint32
@@ -68,6 +71,8 @@ func (r *rawRelay) addr() string        { return r.pc.LocalAddr().String() }
 func (r *rawRelay) fingerprint() string { return "" }
 func (r *rawRelay) close()              { r.pc.Close(); r.wg.Wait() }
 
+func (r *rawRelay) packets() (in, out uint64) { return r.pktsIn.Load(), r.pktsOut.Load() }
+
 func (r *rawRelay) sessions() int64 {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -88,6 +93,7 @@ func (r *rawRelay) readLoop() {
 		if err != nil {
 			continue
 		}
+		r.pktsIn.Add(uint64(k))
 		tx = tx[:0]
 		for i := range k {
 			tx = r.handle(tx, rx[i].Buffers[0][:rx[i].N], rx[i].Addr.(*net.UDPAddr))
@@ -95,6 +101,7 @@ func (r *rawRelay) readLoop() {
 		// The replies and copies point into rx's buffers: send them before the next read.
 		for len(tx) > 0 {
 			n, err := r.p.WriteBatch(tx, 0)
+			r.pktsOut.Add(uint64(max(n, 0)))
 			if err != nil || n == 0 {
 				break
 			}

@@ -43,8 +43,11 @@ type Result struct {
 	RelayRSS       uint64  `json:"relay_rss"`
 	RelayHeap      uint64  `json:"relay_heap"`
 	PerRelayCPUSec float64 `json:"deliveries_per_relay_cpu_s,omitempty"`
-	LoadgenCPU     float64 `json:"loadgen_cpu_pct"` // the clients' process
-	Curve          []Point `json:"curve,omitempty"`
+	// RelayPktsIn and RelayPktsOut are the relay's datagrams per second over the window.
+	RelayPktsIn  float64 `json:"relay_pkts_in_per_s"`
+	RelayPktsOut float64 `json:"relay_pkts_out_per_s"`
+	LoadgenCPU   float64 `json:"loadgen_cpu_pct"` // the clients' process
+	Curve        []Point `json:"curve,omitempty"`
 
 	Ramp *RampResult `json:"ramp,omitempty"`
 	Idle *IdleResult `json:"idle,omitempty"`
@@ -189,6 +192,9 @@ func (r *Result) relayText() string {
 	}
 	if r.PerRelayCPUSec > 0 {
 		fmt.Fprintf(&b, ", %.0f deliveries per CPU-second", r.PerRelayCPUSec)
+	}
+	if r.RelayPktsOut > 0 {
+		fmt.Fprintf(&b, ", datagrams %.0f/s in, %.0f/s out", r.RelayPktsIn, r.RelayPktsOut)
 	}
 	return b.String()
 }

@@ -18,12 +18,13 @@ type servedRelay interface {
 	addr() string
 	fingerprint() string // "" for raw
 	sessions() int64
+	packets() (in, out uint64) // datagrams received and sent
 	close()
 }
 
 // serveChild is the child process's main: it runs a relay of kind, prints
 // "READY addr [fingerprint]", then answers "stat" and "mem" on stdin with
-// "STAT cpu-ns rss-bytes heap-bytes sessions" until "quit" or EOF. It returns the exit code.
+// "STAT cpu-ns rss-bytes heap-bytes sessions pkts-in pkts-out" until "quit" or EOF. It returns the exit code.
 func serveChild(kind string) int {
 	r, cleanup, err := startServed(kind)
 	if err != nil {
@@ -53,7 +54,8 @@ func serveChild(kind string) int {
 		case "stat":
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
-			fmt.Printf("STAT %d %d %d %d\n", selfCPU(), selfRSS(), ms.HeapAlloc, r.sessions())
+			in, out := r.packets()
+			fmt.Printf("STAT %d %d %d %d %d %d\n", selfCPU(), selfRSS(), ms.HeapAlloc, r.sessions(), in, out)
 		}
 	}
 	return 0
@@ -121,3 +123,8 @@ func (b *bosonRelay) addr() string        { return b.s.Addr().String() }
 func (b *bosonRelay) fingerprint() string { return b.s.Fingerprint().String() }
 func (b *bosonRelay) sessions() int64     { return b.s.Stats().Sessions }
 func (b *bosonRelay) close()              { b.s.Close() }
+
+func (b *bosonRelay) packets() (in, out uint64) {
+	st := b.s.Listener().Stats()
+	return st.PacketsReceived, st.PacketsSent
+}
