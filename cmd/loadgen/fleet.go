@@ -45,7 +45,7 @@ func (f *fleet) recv(i int, b []byte) {
 // addRooms connects n more rooms of cfg.RoomSize peers and starts them sending.
 func (f *fleet) addRooms(ctx context.Context, n int) error {
 	k := f.cfg.RoomSize
-	ps, err := dialAll(ctx, f.t.d, len(f.peers), n*k, f.cfg.DialConcurrency, f.recv)
+	ps, err := dialAll(ctx, f.t.d, len(f.peers), n*k, f.cfg.DialConcurrency, f.recv, &f.c)
 	f.peers = append(f.peers, ps...)
 	if err != nil {
 		return err

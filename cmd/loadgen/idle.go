@@ -52,7 +52,8 @@ func runIdle(ctx context.Context, cfg *Config, t *target, prog *progress) (*Resu
 	var dialed atomic.Int64
 	prog.set(func() string { return fmt.Sprintf("%s: %d of %d connected", t.d.name(), dialed.Load(), cfg.Clients) })
 	t0 := time.Now()
-	peers, err := dialIdle(ctx, cfg.Clients, cfg.DialConcurrency, t.d, t.d.name() == "raw", &dialed)
+	var c counters
+	peers, err := dialIdle(ctx, cfg.Clients, cfg.DialConcurrency, t.d, t.d.name() == "raw", &dialed, &c)
 	defer closeAll(peers)
 	prog.set(nil)
 	if err != nil {
@@ -91,7 +92,8 @@ func runIdle(ctx context.Context, cfg *Config, t *target, prog *progress) (*Resu
 	}
 	secs := time.Since(wt).Seconds()
 	ir.IdleCPU = pct(e.CPU-w.CPU, secs)
-	r := &Result{Relay: t.d.name(), Clients: len(peers), Seconds: secs, Idle: ir, LoadgenCPU: pct(selfCPU()-self, secs)}
+	r := &Result{Relay: t.d.name(), Clients: len(peers), Seconds: secs, Idle: ir, LoadgenCPU: pct(selfCPU()-self, secs),
+		Errors: c.errs.Load(), FirstError: c.lastError()}
 	t.fillRelay(r, w, e, secs)
 	if !p.measured() {
 		ir.HeapPerConn, ir.RSSPerConn, ir.IdleCPU = 0, 0, -1
@@ -101,11 +103,11 @@ func runIdle(ctx context.Context, cfg *Config, t *target, prog *progress) (*Resu
 
 // dialIdle connects n peers, conc at a time, counting them in dialed; with join, each
 // also joins a room of its own.
-func dialIdle(ctx context.Context, n, conc int, d dialer, join bool, dialed *atomic.Int64) ([]peer, error) {
+func dialIdle(ctx context.Context, n, conc int, d dialer, join bool, dialed *atomic.Int64, c *counters) ([]peer, error) {
 	var peers []peer
 	for len(peers) < n {
 		k := min(1000, n-len(peers))
-		ps, err := dialAll(ctx, d, len(peers), k, conc, func(int, []byte) {})
+		ps, err := dialAll(ctx, d, len(peers), k, conc, func(int, []byte) {}, c)
 		peers = append(peers, ps...)
 		dialed.Store(int64(len(peers)))
 		if err != nil {
@@ -176,7 +178,8 @@ func (jr *JoinResult) writeText(w io.Writer) {
 func runJoinRandom(ctx context.Context, cfg *Config, t *target, prog *progress) (*Result, error) {
 	var dialed atomic.Int64
 	prog.set(func() string { return fmt.Sprintf("%s: %d of %d connected", t.d.name(), dialed.Load(), cfg.Clients) })
-	peers, err := dialIdle(ctx, cfg.Clients, cfg.DialConcurrency, t.d, false, &dialed)
+	var c counters
+	peers, err := dialIdle(ctx, cfg.Clients, cfg.DialConcurrency, t.d, false, &dialed, &c)
 	defer closeAll(peers)
 	prog.set(nil)
 	if err != nil {
@@ -226,8 +229,8 @@ func runJoinRandom(ctx context.Context, cfg *Config, t *target, prog *progress) 
 	}
 	jr.Call, jr.Errors = summarize(rec.take()), int(errs.Load())
 	jr.fill(rooms, created, cfg.RoomSize)
-	r := &Result{Relay: t.d.name(), Clients: len(peers), Seconds: secs, Join: jr, Errors: errs.Load(),
-		LoadgenCPU: pct(selfCPU()-self, secs)}
+	r := &Result{Relay: t.d.name(), Clients: len(peers), Seconds: secs, Join: jr, Errors: errs.Load() + c.errs.Load(),
+		LoadgenCPU: pct(selfCPU()-self, secs), FirstError: c.lastError()}
 	if p := first.Load(); p != nil {
 		r.FirstError = *p
 	}

@@ -201,8 +201,9 @@ func (pc *pacer) sendLoop(s *pacerShard) {
 }
 
 // dialAll connects n peers with d, conc at a time, each peer's payloads going to
-// recv(i, payload). It returns the peers dialed so far and the first error.
-func dialAll(ctx context.Context, d dialer, first, n, conc int, recv func(i int, b []byte)) ([]peer, error) {
+// recv(i, payload) and the relay's errors to c. It returns the peers dialed so far and
+// the first error.
+func dialAll(ctx context.Context, d dialer, first, n, conc int, recv func(i int, b []byte), c *counters) ([]peer, error) {
 	peers := make([]peer, n)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -221,7 +222,7 @@ func dialAll(ctx context.Context, d dialer, first, n, conc int, recv func(i int,
 			id := first + i
 			dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
 			defer dcancel()
-			p, err := d.dial(dctx, func(b []byte) { recv(id, b) })
+			p, err := d.dial(dctx, func(b []byte) { recv(id, b) }, c.fail)
 			if err != nil {
 				cancel(fmt.Errorf("dial %s client %d: %w", d.name(), id, err))
 				return

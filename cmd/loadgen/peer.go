@@ -30,10 +30,11 @@ type peer interface {
 }
 
 // A dialer connects peers to one relay. recv is called with each payload the peer
-// receives, on a goroutine of the peer's, one payload at a time.
+// receives, on a goroutine of the peer's, one payload at a time; fail with each error
+// the relay reports outside a request (say, an event refused by a rate limit).
 type dialer interface {
 	name() string
-	dial(ctx context.Context, recv func([]byte)) (peer, error)
+	dial(ctx context.Context, recv func([]byte), fail func(error)) (peer, error)
 }
 
 // errNoAnswer is what a raw peer's request returns when no answer came in time.
@@ -48,13 +49,16 @@ type bosonDialer struct {
 
 func (d *bosonDialer) name() string { return "boson" }
 
-func (d *bosonDialer) dial(ctx context.Context, recv func([]byte)) (peer, error) {
+func (d *bosonDialer) dial(ctx context.Context, recv func([]byte), fail func(error)) (peer, error) {
 	c, err := client.Dial(ctx, d.addr, &client.Options{
 		AppID: "loadgen", Nickname: "lg", Auth: client.Auth{Type: auth.None},
 		Fingerprints: []handshake.Fingerprint{d.fp}, EventChannels: 1,
 		Handler: func(e client.Event) {
-			if ce, ok := e.(*client.CustomEvent); ok {
-				recv(ce.Payload)
+			switch e := e.(type) {
+			case *client.CustomEvent:
+				recv(e.Payload)
+			case *client.ErrorInfoEvent:
+				fail(fmt.Errorf("relay error %d: %s", e.Code, e.Message))
 			}
 		},
 	})
@@ -94,7 +98,7 @@ type rawDialer struct {
 
 func (d *rawDialer) name() string { return "raw" }
 
-func (d *rawDialer) dial(_ context.Context, recv func([]byte)) (peer, error) {
+func (d *rawDialer) dial(_ context.Context, recv func([]byte), _ func(error)) (peer, error) {
 	pc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		return nil, err

@@ -42,7 +42,7 @@ func runPingPong(ctx context.Context, cfg *Config, t *target, prog *progress) (*
 			}
 		}
 	}
-	ps, err := dialAll(ctx, t.d, 0, 2, 2, recv)
+	ps, err := dialAll(ctx, t.d, 0, 2, 2, recv, &f.c)
 	f.peers = ps
 	if err != nil {
 		return nil, err

@@ -95,9 +95,11 @@ func startServed(kind string) (servedRelay, func(), error) {
 }
 
 // bosonRelay is the real relay with the defaults cmd/relay uses, except the limits
-// that a load generator on one address would hit: the handshake rate per IP (20/s by
-// default: every client here comes from 127.0.0.1), the handshakes under way and the
-// rooms per app.
+// that a load generator would hit by design: the handshake rate per IP (20/s by
+// default: every client here comes from 127.0.0.1), the handshakes under way, the rooms
+// per app, and the message rates per client (5000/s) and per room (20000/s), which
+// the ping-pong scenario exceeds on purpose. They measure abuse protection, not the
+// relay's cost.
 type bosonRelay struct {
 	s *relay.Server
 }
@@ -111,7 +113,7 @@ func listenBoson(dir string) (*bosonRelay, error) {
 		Transport: transport.ListenConfig{
 			Identity: id, HandshakesPerIP: 1e6, MaxHalfOpen: 4096,
 		},
-		MaxRoomsPerApp: 1 << 20,
+		MaxRoomsPerApp: 1 << 20, MessageRate: 1 << 20, RoomEventRate: 1 << 22,
 	})
 	if err != nil {
 		return nil, err
