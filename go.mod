@@ -3,6 +3,7 @@ module github.com/bosonrt/boson
 go 1.26.0
 
 require (
+	github.com/HdrHistogram/hdrhistogram-go v1.1.2
 	github.com/SherClockHolmes/webpush-go v1.4.0
 	github.com/google/go-cmp v0.7.0
 	github.com/pion/datachannel v1.6.2
