@@ -1,0 +1,48 @@
+package relay_test
+
+import (
+	"testing"
+
+	"github.com/bosonrt/boson/relay"
+	"github.com/bosonrt/boson/relay/client"
+	"github.com/bosonrt/boson/relay/protocol"
+)
+
+// These tests cover where issue 6's features meet each other and the older ones.
+
+// A match request joins a matched room as a plain auto-matched player at once, even
+// when it asks for a higher user type: auto-matching rooms take joins without approval.
+func TestMatchRequestAskingOwnerJoinsWithoutApproval(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	p1, p2 := connect(t, s, "first"), connect(t, s, "second")
+	ctx := testContext(t)
+	am := &client.AutoMatch{Min: 1, Max: 1, Variant: 77}
+	r1 := mustRoom(t)(p1.CreateRoom(ctx, "", &client.RoomOptions{AutoMatch: am}, &client.JoinOptions{UserType: protocol.UserOwner}))
+	if r1.UserType != protocol.UserOwner {
+		t.Fatalf("creator's user type %d, want owner", r1.UserType)
+	}
+	r2 := mustRoom(t)(p2.CreateRoom(ctx, "", &client.RoomOptions{AutoMatch: am}, &client.JoinOptions{UserType: protocol.UserOwner}))
+	if r2.Name != r1.Name || r2.Created {
+		t.Fatalf("second request: room %q created %v, want joined %q", r2.Name, r2.Created, r1.Name)
+	}
+	if r2.UserType != protocol.UserMember {
+		t.Fatalf("matched player's user type %d, want a plain user", r2.UserType)
+	}
+}
+
+// Random matching (JoinRandomRoom, JoinOrCreateRandomRoom) takes a room at once: it
+// skips rooms whose joins wait for an approval, and auto-matching rooms, whose slots
+// are the auto-matcher's.
+func TestRandomMatchingSkipsApprovalAndAutoMatchRooms(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	owner, matcher, joiner := connect(t, s, "owner"), connect(t, s, "matcher"), connect(t, s, "joiner")
+	ctx := testContext(t)
+	mustRoom(t)(owner.CreateRoom(ctx, "gated", &client.RoomOptions{JoinApproval: true, MaxPlayers: 4}, nil))
+	mustRoom(t)(matcher.CreateRoom(ctx, "", &client.RoomOptions{AutoMatch: &client.AutoMatch{Min: 2, Max: 3}}, nil))
+	_, err := joiner.JoinRandomRoom(ctx, nil, nil)
+	wantCode(t, err, protocol.CodeNoRandomMatchFound)
+	r := mustRoom(t)(joiner.JoinOrCreateRandomRoom(ctx, "", nil, nil, nil))
+	if !r.Created {
+		t.Fatalf("join-or-create-random joined %q, want a new room", r.Name)
+	}
+}
