@@ -46,3 +46,29 @@ func TestRandomMatchingSkipsApprovalAndAutoMatchRooms(t *testing.T) {
 		t.Fatalf("join-or-create-random joined %q, want a new room", r.Name)
 	}
 }
+
+// The actor who inherits the room when its owner leaves learns of the join requests
+// it may now decide (a plain user got no JoinRequest when they were filed).
+func TestHeirLearnsPendingJoinRequests(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	owner, alice, bob := connect(t, s, "owner"), connect(t, s, "alice"), connect(t, s, "bob")
+	ctx := testContext(t)
+	mustRoom(t)(owner.CreateRoom(ctx, "gated", &client.RoomOptions{JoinApproval: true, MaxPlayers: 4}, nil))
+	done := joinAsync(alice, "gated", nil)
+	next[*client.JoinRequestEvent](owner)
+	must(t, owner.ApproveJoin(ctx, "alice", true, 0))
+	must(t, waitErr(t, done))
+
+	done = joinAsync(bob, "gated", nil)
+	next[*client.JoinPendingEvent](bob)
+	next[*client.JoinRequestEvent](owner)
+	must(t, owner.LeaveRoom(ctx, false))
+	if e := next[*client.UserTypeChangedEvent](alice); e.UserType != protocol.UserOwner {
+		t.Fatalf("alice's new type %d, want owner", e.UserType)
+	}
+	if req := next[*client.JoinRequestEvent](alice); req.UserID != "bob" {
+		t.Fatalf("heir got request %+v, want bob's", req)
+	}
+	must(t, alice.ApproveJoin(ctx, "bob", true, 0))
+	must(t, waitErr(t, done))
+}

@@ -121,7 +121,8 @@ func (r *room) join(sess *session, created bool, jp *joinParams) (resp *protocol
 		return fail(protocol.CodeTooLarge, "the room's state does not fit in one message of this client's size ("+err.Error()+")"), false
 	}
 	defer r.mu.Unlock()
-	sess.leaveLobby() // a player in a room is in no lobby
+	r.requestsToLocked(a, 0) // after its welcome: the pending join requests it may decide
+	sess.leaveLobby()        // a player in a room is in no lobby
 	if created {
 		r.lockColumnsLocked(r.opts.props)
 	}
