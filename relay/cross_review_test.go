@@ -2,6 +2,7 @@ package relay_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/bosonrt/boson/relay"
 	"github.com/bosonrt/boson/relay/client"
@@ -71,4 +72,26 @@ func TestHeirLearnsPendingJoinRequests(t *testing.T) {
 	}
 	must(t, alice.ApproveJoin(ctx, "bob", true, 0))
 	must(t, waitErr(t, done))
+}
+
+// A creation refused by the access rules (here the single-room rule) or by the
+// status rules leaves no room behind, whatever its EmptyRoomTTL: the name is free,
+// and no invitation went out.
+func TestRefusedCreationLeavesNoRoom(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	a, a2, b, guest := connect(t, s, "alice"), connect(t, s, "alice"), connect(t, s, "bob"), connect(t, s, "guest")
+	ctx := testContext(t)
+	mustRoom(t)(a.CreateRoom(ctx, "only", &client.RoomOptions{SingleRoom: true}, nil))
+	ro := &client.RoomOptions{EmptyRoomTTL: time.Minute, Invitees: []string{"guest"}}
+	_, err := a2.CreateRoom(ctx, "taken", ro, nil)
+	wantCode(t, err, protocol.CodeUserInOtherRoom)
+	r := mustRoom(t)(b.CreateRoom(ctx, "taken", &client.RoomOptions{EmptyRoomTTL: time.Minute}, nil))
+	if !r.Created {
+		t.Fatal("bob did not create the room")
+	}
+	invs, err := guest.ListInvitations(ctx)
+	must(t, err)
+	if len(invs) != 0 {
+		t.Fatalf("guest has %d invitations, want none", len(invs))
+	}
 }

@@ -94,7 +94,12 @@ func (r *room) join(sess *session, created bool, jp *joinParams) (resp *protocol
 	numbered := r.nextActor
 	a, resp := r.admitLocked(sess, created, jp)
 	if resp != nil {
-		closing := created && len(r.actors) == 0 && r.emptyCheckLocked()
+		// A room whose creation was refused goes at once, whatever its EmptyRoomTTL:
+		// nobody was ever in it, and its name is free again.
+		closing := created && len(r.actors) == 0
+		if closing {
+			r.closeLocked()
+		}
 		r.mu.Unlock()
 		if closing {
 			r.s.removeRoom(r)
