@@ -95,3 +95,35 @@ func TestRefusedCreationLeavesNoRoom(t *testing.T) {
 		t.Fatalf("guest has %d invitations, want none", len(invs))
 	}
 }
+
+// A moderator who went away and rejoins keeps its user type and its participant
+// record; an owner who went away hands ownership on, and stays an owner when back.
+func TestRejoinKeepsUserTypeAndParticipant(t *testing.T) {
+	s := startRelay(t, relay.Config{})
+	owner, guest := connect(t, s, "owner"), connect(t, s, "guest")
+	ctx := testContext(t)
+	ro := &client.RoomOptions{Invitees: []string{"guest"}, JoinApproval: true, PlayerTTL: time.Minute, MaxPlayers: 3}
+	mustRoom(t)(owner.CreateRoom(ctx, "club", ro, nil))
+	g := mustRoom(t)(guest.JoinRoom(ctx, "club", nil))
+	must(t, owner.SetUserType(ctx, g.ActorNr, protocol.UserModerator))
+	next[*client.UserTypeChangedEvent](guest)
+	before := participant(t, g.Status, "guest").ID
+
+	must(t, guest.LeaveRoom(ctx, true))
+	g = mustRoom(t)(guest.RejoinRoom(ctx, "club"))
+	if g.UserType != protocol.UserModerator {
+		t.Fatalf("rejoined moderator's type %d", g.UserType)
+	}
+	if p := participant(t, g.Status, "guest"); p.ID != before || p.Status != protocol.ParticipantJoined || p.Inactive {
+		t.Fatalf("rejoined participant %+v, want %s JOINED and active", p, before)
+	}
+
+	must(t, owner.LeaveRoom(ctx, true))
+	if e := next[*client.UserTypeChangedEvent](guest); e.UserType != protocol.UserOwner {
+		t.Fatalf("heir's type %d", e.UserType)
+	}
+	o := mustRoom(t)(owner.RejoinRoom(ctx, "club"))
+	if o.UserType != protocol.UserOwner {
+		t.Fatalf("rejoined owner's type %d", o.UserType)
+	}
+}
