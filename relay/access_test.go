@@ -176,7 +176,12 @@ func TestJoinApprovalTimesOutAndWithdraws(t *testing.T) {
 		t.Fatalf("decision %+v, want timeout", d)
 	}
 
-	c := connect(t, s, "carol")
+	// The withdrawal runs on a relay without the short timeout: under load carol's
+	// request could otherwise time out before her connection's end reaches the relay.
+	s2 := startRelay(t, relay.Config{})
+	owner = connect(t, s2, "owner")
+	mustRoom(t)(owner.CreateRoom(ctx, "gated", &client.RoomOptions{JoinApproval: true}, nil))
+	c := connect(t, s2, "carol")
 	joinAsync(c, "gated", nil)
 	next[*client.JoinPendingEvent](c)
 	c.Close()
