@@ -197,8 +197,10 @@ func (r *room) accessLeftLocked(left *actor) {
 		}
 	}
 	if heir != nil {
+		was := heir.userType
 		heir.userType = protocol.UserOwner
 		r.typeChangedLocked(heir)
+		r.requestsToLocked(heir, was)
 	}
 }
 
@@ -262,9 +264,10 @@ func (r *room) setUserType(caller *actor, p protocol.Params) *protocol.Response 
 	if target == caller && (want == protocol.UserOwner || !r.otherOwnerLocked(caller)) {
 		return fail(protocol.CodeNotPermitted, "an owner may step down only while another owner remains")
 	}
-	if target.userType != want {
+	if was := target.userType; was != want {
 		target.userType = want
 		r.typeChangedLocked(target)
+		r.requestsToLocked(target, was)
 	}
 	return &protocol.Response{}
 }
@@ -276,9 +279,10 @@ func (r *room) transferLocked(caller, target *actor) *protocol.Response {
 	if target.sess == nil { // the room would have no active owner
 		return fail(protocol.CodeInvalidRequest, "actor "+itoa64(int64(target.nr))+" is inactive: transfer ownership to an active actor")
 	}
-	if target.userType != protocol.UserOwner {
+	if was := target.userType; was != protocol.UserOwner {
 		target.userType = protocol.UserOwner
 		r.typeChangedLocked(target)
+		r.requestsToLocked(target, was)
 	}
 	caller.userType = protocol.UserModerator
 	r.typeChangedLocked(caller)

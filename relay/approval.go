@@ -78,6 +78,22 @@ func (req *joinRequest) mayDecide(a *actor) bool {
 	return a.userType == protocol.UserOwner || a.userType == protocol.UserModerator && req.asked == protocol.UserMember
 }
 
+// requestsToLocked sends an active actor whose user type was before (0: it just
+// joined or rejoined) a JoinRequest for each pending request it may decide now and
+// could not decide then: an heir, a promoted actor or a returning decider learns of
+// the requests filed without it.
+func (r *room) requestsToLocked(a *actor, before protocol.UserType) {
+	if r.acl == nil || a.sess == nil {
+		return
+	}
+	was := &actor{userType: before}
+	for _, req := range r.acl.requests {
+		if req.mayDecide(a) && (before == 0 || !req.mayDecide(was)) {
+			sendEvent(a.sess.conn, &protocol.Event{Code: protocol.EventJoinRequest, Params: req.params()})
+		}
+	}
+}
+
 func (r *room) toDecidersLocked(req *joinRequest, e *protocol.Event) {
 	b, err := protocol.AppendEvent(nil, e)
 	if err != nil {

@@ -233,8 +233,10 @@ func (sess *session) matchRequest(key worldKey, opts *roomOptions, jp *joinParam
 		q.matchMu.Unlock()
 		x.release(qk, q)
 	}()
-	mode := jp.mode
-	jp.autoMatch, jp.autoMask, jp.mode = true, a.mask, protocol.JoinOnly
+	mode, asked := jp.mode, jp.userType
+	// A matched room takes its players as plain users, without approval: the user
+	// type asked for counts only in a room the request creates (its owner anyway).
+	jp.autoMatch, jp.autoMask, jp.mode, jp.userType = true, a.mask, protocol.JoinOnly, 0
 	for _, r := range x.candidates(q, a.mask) {
 		jp.name = r.name
 		// Any refusal is the room's (full, closed, its masks, its access rules, the user
@@ -243,7 +245,7 @@ func (sess *session) matchRequest(key worldKey, opts *roomOptions, jp *joinParam
 			return nil // joined (or waits for the room's approval)
 		}
 	}
-	jp.autoMatch, jp.autoMask, jp.mode, jp.name = false, 0, mode, randomID()
+	jp.autoMatch, jp.autoMask, jp.mode, jp.name, jp.userType = false, 0, mode, randomID(), asked
 	return sess.enter(opts, true, jp)
 }
 

@@ -94,7 +94,12 @@ func (r *room) join(sess *session, created bool, jp *joinParams) (resp *protocol
 	numbered := r.nextActor
 	a, resp := r.admitLocked(sess, created, jp)
 	if resp != nil {
-		closing := created && len(r.actors) == 0 && r.emptyCheckLocked()
+		// A room whose creation was refused goes at once, whatever its EmptyRoomTTL:
+		// nobody was ever in it, and its name is free again.
+		closing := created && len(r.actors) == 0
+		if closing {
+			r.closeLocked()
+		}
 		r.mu.Unlock()
 		if closing {
 			r.s.removeRoom(r)
@@ -121,7 +126,8 @@ func (r *room) join(sess *session, created bool, jp *joinParams) (resp *protocol
 		return fail(protocol.CodeTooLarge, "the room's state does not fit in one message of this client's size ("+err.Error()+")"), false
 	}
 	defer r.mu.Unlock()
-	sess.leaveLobby() // a player in a room is in no lobby
+	r.requestsToLocked(a, 0) // after its welcome: the pending join requests it may decide
+	sess.leaveLobby()        // a player in a room is in no lobby
 	if created {
 		r.lockColumnsLocked(r.opts.props)
 	}

@@ -46,7 +46,8 @@ type listing struct {
 	version       uint64
 	open, visible bool
 	closed        bool
-	players       int // active
+	unmatched     bool // random matching skips it: its joins wait for approval, or it auto-matches
+	players       int  // active
 	inactive      int
 	maxPlayers    int // the room's option, 0 for the relay's limit
 	capacity      int // the effective limit
@@ -124,7 +125,7 @@ func (r *room) removeFromLobby() {
 func (r *room) relistLocked() {
 	r.listVersion++
 	li := &listing{version: r.listVersion, open: r.opts.open, visible: r.opts.visible && r.opts.access.listed(), closed: r.closed || r.cacheClosed,
-		maxPlayers: r.opts.maxPlayers, capacity: r.maxPlayersLocked()}
+		maxPlayers: r.opts.maxPlayers, capacity: r.maxPlayersLocked(), unmatched: r.unmatchedLocked()}
 	for _, a := range r.actors {
 		if a.sess != nil {
 			li.players++

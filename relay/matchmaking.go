@@ -143,6 +143,13 @@ func (sess *session) joinRandom(id uint32, p protocol.Params) *protocol.Response
 	return sess.enter(opts, true, jp)
 }
 
+// unmatchedLocked says whether random matching skips the room: a join-random takes
+// a room at once, so not one whose joins wait for an approval, nor an auto-matching
+// room, whose slots are for the players the relay's auto-matching brings.
+func (r *room) unmatchedLocked() bool {
+	return r.access().approval || r.opts.status != nil && r.opts.status.auto != nil
+}
+
 // unavailable says a join failed because the room filled, closed or went away
 // meanwhile: the next room may do.
 func unavailable(c protocol.Code) bool {
@@ -204,7 +211,7 @@ func (l *lobby) pickFrom(rooms []*room, rp *randomParams, f roomFilter, tried ma
 
 // fits says whether a room's listing fits the request (l.key is immutable).
 func (l *lobby) fits(li *listing, rp *randomParams, f roomFilter) bool {
-	if li == nil || li.closed || !li.open || !li.visible || !li.fits(rp.extra) {
+	if li == nil || li.closed || !li.open || !li.visible || li.unmatched || !li.fits(rp.extra) {
 		return false
 	}
 	if li.players == 0 && (l.key.typ != protocol.LobbyAsyncRandom || li.inactive == 0) {

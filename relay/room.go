@@ -176,7 +176,9 @@ func (r *room) closeLocked() {
 	r.relistLocked()
 	r.statusClosedLocked()
 	r.accessClosedLocked()
-	r.hookLocked(hookClose, "Close", map[string]any{"ActorCount": len(r.actors)})
+	if r.nextActor > 1 { // a room nobody got into had no Create webhook
+		r.hookLocked(hookClose, "Close", map[string]any{"ActorCount": len(r.actors)})
+	}
 	if r.emptyTimer != nil {
 		r.emptyTimer.Stop()
 	}
