@@ -197,7 +197,7 @@ func (sess *session) pushForbidden(users []string) string {
 }
 
 // dropRoomMates deletes from need the users with an actor, active or inactive, in
-// the session's room.
+// the session's room, and the users it invited who have not answered yet.
 func (sess *session) dropRoomMates(need map[string]bool) {
 	sess.mu.Lock()
 	a := sess.actor
@@ -211,6 +211,13 @@ func (sess *session) dropRoomMates(need map[string]bool) {
 	for _, x := range r.actors {
 		if x != nil {
 			delete(need, x.userID)
+		}
+	}
+	if r.status != nil { // invited participants (seed 003): the room may nudge them
+		for u := range need {
+			if r.invitedLocked(u) {
+				delete(need, u)
+			}
 		}
 	}
 }

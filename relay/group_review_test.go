@@ -106,3 +106,22 @@ func TestNotificationTooLargeOnceEncodedIsRefused(t *testing.T) {
 		t.Fatalf("PushNotify with a plain 2048-byte body: %d, %v; want 1", n, err)
 	}
 }
+
+// A room's creator may nudge the users it invited who have not answered yet.
+func TestPushNotifyToInviteesOfOnesRoom(t *testing.T) {
+	s, ps := startPushRelay(t)
+	ctx := testContext(t)
+	ann, bob := connect(t, s, "ann"), connect(t, s, "bob")
+	sub := subscribe(t, bob, ps)
+	mustRoom(t)(ann.CreateRoom(ctx, "", &client.RoomOptions{Invitees: []string{"bob"}}, nil))
+	next[*client.InvitationEvent](bob)
+	if n, err := ann.PushNotify(ctx, "your turn", "", []string{"bob"}); err != nil || n != 1 {
+		t.Fatalf("PushNotify to an invitee: %d, %v; want 1", n, err)
+	}
+	if p := ps.Next(t, testTimeout); p.Endpoint != sub.Endpoint || p.Title() != "your turn" {
+		t.Fatalf("push %+v, want 'your turn' to bob", p)
+	}
+	must(t, bob.DeclineInvitation(ctx, ann.Room().Name))
+	_, err := ann.PushNotify(ctx, "again", "", []string{"bob"})
+	wantCode(t, err, protocol.CodePushNotPermitted)
+}

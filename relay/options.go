@@ -145,13 +145,21 @@ func readJoinParams(p protocol.Params) (*joinParams, error) {
 
 // webArgs are the room's options as the Create webhook gets them (Photon's names).
 func (o *roomOptions) webArgs() map[string]any {
-	return map[string]any{
+	args := map[string]any{
 		"MaxPlayers": o.maxPlayers, "IsVisible": o.visible, "IsOpen": o.open,
 		"PlayerTtl": ttlMillis(o.playerTTL), "EmptyRoomTtl": o.emptyTTL.Milliseconds(),
 		"CheckUserOnJoin": o.checkUser, "SuppressRoomEvents": o.suppressEvents,
 		"DeleteCacheOnLeave": o.cleanupCache, "PublishUserId": o.publishUserID,
 		"LobbyId": o.lobbyName, "LobbyType": o.lobbyType, "CustomProperties": o.props,
 	}
+	if ao := o.access; ao != nil {
+		args["AccessType"], args["Description"], args["Tags"] = int64(ao.access), ao.description, stringsAny(ao.tags)
+		args["JoinApproval"], args["SingleRoom"] = ao.approval, ao.single
+	}
+	if so := o.status; so != nil {
+		args["Invitees"] = stringsAny(so.invitees)
+	}
+	return args
 }
 
 // checkLobby refuses lobby names over 128 bytes and unknown lobby types.

@@ -3,6 +3,7 @@ package relay_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -96,7 +97,7 @@ func TestRoomWebhooksTellTheWebServiceWhatHappens(t *testing.T) {
 	s := startRelay(t, relay.Config{Web: &relay.WebConfig{BaseURL: base, PathCreate: "create", PathJoin: "join",
 		PathLeave: "leave", PathEvent: "event", PathGameProperties: "props", PathClose: "close"}})
 	a, b := connect(t, s, "a"), connect(t, s, "b")
-	mustRoom(t)(a.CreateRoom(testContext(t), "hooked", &client.RoomOptions{MaxPlayers: 4}, nil))
+	mustRoom(t)(a.CreateRoom(testContext(t), "hooked", &client.RoomOptions{MaxPlayers: 4, Description: "duel", Tags: []string{"pvp"}}, nil))
 	mustRoom(t)(b.JoinRoom(testContext(t), "hooked", nil))
 	must(t, a.RaiseEvent(7, []byte("boom"), &client.EventOptions{WebForward: true}))
 	custom(b)
@@ -129,8 +130,9 @@ func TestRoomWebhooksTellTheWebServiceWhatHappens(t *testing.T) {
 			t.Errorf("%s %s = %v, want %v", c.call, c.arg, v, c.want)
 		}
 	}
-	if opts, _ := got["/create"]["CreateOptions"].(map[string]any); opts["MaxPlayers"] != 4.0 {
-		t.Errorf("create options %v, want MaxPlayers 4", opts)
+	if opts, _ := got["/create"]["CreateOptions"].(map[string]any); opts["MaxPlayers"] != 4.0 ||
+		opts["Description"] != "duel" || opts["AccessType"] != 0.0 || fmt.Sprint(opts["Tags"]) != "[pvp]" {
+		t.Errorf("create options %v, want MaxPlayers 4, Description duel, AccessType 0, Tags [pvp]", opts)
 	}
 }
 
