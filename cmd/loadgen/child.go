@@ -22,6 +22,7 @@ import (
 const (
 	serveEnv      = "BOSON_LOADGEN_SERVE"      // "boson" or "raw"
 	serveProfEnv  = "BOSON_LOADGEN_CPUPROFILE" // the child's CPU profile, if set
+	serveHeapEnv  = "BOSON_LOADGEN_MEMPROFILE" // the child's heap profile, if set
 	serveReadyTag = "READY"
 )
 
@@ -56,16 +57,21 @@ type child struct {
 	out   *bufio.Scanner
 }
 
+// profiles names the files a child relay writes its profiles to ("" for none).
+type profiles struct {
+	cpu, heap string
+}
+
 // startChild starts a relay of kind ("boson" or "raw") in a child process and waits
 // until it serves. The child dies with ctx, with this process (Pdeathsig on Linux) and
 // when its stdin closes.
-func startChild(ctx context.Context, kind, cpuProfile string) (*child, error) {
+func startChild(ctx context.Context, kind string, prof profiles) (*child, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, exe)
-	cmd.Env = append(os.Environ(), serveEnv+"="+kind, serveProfEnv+"="+cpuProfile)
+	cmd.Env = append(os.Environ(), serveEnv+"="+kind, serveProfEnv+"="+prof.cpu, serveHeapEnv+"="+prof.heap)
 	cmd.Stderr = os.Stderr
 	cmd.WaitDelay = 5 * time.Second
 	setDeathSignal(cmd)
@@ -136,7 +142,7 @@ func (c *child) stat(_ context.Context, gc bool) (procStat, error) {
 		PktsIn: uint64(n[4]), PktsOut: uint64(n[5])}, nil
 }
 
-// close asks the child to quit (it writes its CPU profile) and waits for it; the
+// close asks the child to quit (it writes its profiles) and waits for it; the
 // context given to startChild kills it if it does not.
 func (c *child) close() error {
 	c.mu.Lock()

@@ -62,6 +62,10 @@ type Config struct {
 	// RelayCPUProfile, if set, is where the Boson relay the loadgen starts writes its
 	// CPU profile (over its whole life).
 	RelayCPUProfile string
+	// RelayMemProfile, if set, is where the Boson relay the loadgen starts writes its
+	// heap profile, after a garbage collection: each time the loadgen measures its heap
+	// (the idle scenario's last time is with the connections idle), or else when it quits.
+	RelayMemProfile string
 }
 
 var defaults = map[string]Config{

@@ -30,7 +30,7 @@
 //	loadgen -scenario room [-clients 8] [-room-size 8] [-rate 20] [-payload 64]
 //	        [-unreliable] [-duration 10s] [-json] [-plot lat.svg]
 //	        [-relay host:port -fingerprint FP [-relay-metrics http://host:7351/metrics]]
-//	        [-relay-cpuprofile relay.prof]
+//	        [-relay-cpuprofile relay.prof] [-relay-memprofile heap.prof]
 //
 // loadgen -h lists every flag.
 package main
@@ -93,6 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.Fingerprint, "fingerprint", "", "the external relay's certificate fingerprint (with -relay)")
 	fs.StringVar(&c.RelayMetrics, "relay-metrics", "", "the external relay's Prometheus /metrics URL, for its CPU and memory")
 	fs.StringVar(&c.RelayCPUProfile, "relay-cpuprofile", "", "write the started Boson relay's CPU profile to this file")
+	fs.StringVar(&c.RelayMemProfile, "relay-memprofile", "", "write the started Boson relay's heap profile (after GC; idle: with the connections idle) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

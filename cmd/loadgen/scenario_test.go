@@ -67,11 +67,16 @@ func TestScenarioRamp(t *testing.T) {
 }
 
 func TestScenarioIdle(t *testing.T) {
-	rep := runJSON(t, "-scenario", "idle", "-clients", "20", "-settle", "100ms", "-idle-window", "300ms")
+	heap := filepath.Join(t.TempDir(), "heap.prof")
+	rep := runJSON(t, "-scenario", "idle", "-clients", "20", "-settle", "100ms", "-idle-window", "300ms",
+		"-relay-memprofile", heap)
 	for _, r := range []*Result{rep.Raw, rep.Boson} {
 		if r.Idle == nil || r.Idle.Conns != 20 || r.Idle.HeapPerConn == 0 {
 			t.Errorf("%s idle: %+v, want 20 connections and a heap figure", r.Relay, r.Idle)
 		}
+	}
+	if b, err := os.ReadFile(heap); err != nil || len(b) == 0 {
+		t.Errorf("heap profile: %d bytes, %v; want a profile", len(b), err)
 	}
 }
 

@@ -24,7 +24,9 @@ type servedRelay interface {
 
 // serveChild is the child process's main: it runs a relay of kind, prints
 // "READY addr [fingerprint]", then answers "stat" and "mem" on stdin with
-// "STAT cpu-ns rss-bytes heap-bytes sessions pkts-in pkts-out" until "quit" or EOF. It returns the exit code.
+// "STAT cpu-ns rss-bytes heap-bytes sessions pkts-in pkts-out" until "quit" or EOF.
+// With a heap profile asked for, it writes one after each "mem" (after its GC), or at
+// the end if none came. It returns the exit code.
 func serveChild(kind string) int {
 	r, cleanup, err := startServed(kind)
 	if err != nil {
@@ -41,6 +43,8 @@ func serveChild(kind string) int {
 		defer stop()
 	}
 	defer r.close()
+	heap := heapProfiler{path: os.Getenv(serveHeapEnv)}
+	defer heap.atExit()
 	fmt.Printf("%s %s %s\n", serveReadyTag, r.addr(), r.fingerprint())
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
@@ -50,6 +54,7 @@ func serveChild(kind string) int {
 		case "mem":
 			runtime.GC()
 			runtime.GC()
+			heap.write()
 			fallthrough
 		case "stat":
 			var ms runtime.MemStats
@@ -71,6 +76,38 @@ func startProfile(path string) (stop func(), err error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// heapProfiler writes the child's heap profile to path ("" for none).
+type heapProfiler struct {
+	path    string
+	written bool
+}
+
+// write writes the profile of the heap as of the last GC, replacing an earlier one.
+func (h *heapProfiler) write() {
+	if h.path == "" {
+		return
+	}
+	f, err := os.Create(h.path)
+	if err == nil {
+		err = pprof.Lookup("heap").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen child: heap profile:", err)
+	}
+	h.written = true
+}
+
+// atExit writes the profile, after a GC, if none was written yet.
+func (h *heapProfiler) atExit() {
+	if h.path != "" && !h.written {
+		runtime.GC()
+		h.write()
+	}
 }
 
 func startServed(kind string) (servedRelay, func(), error) {

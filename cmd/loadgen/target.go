@@ -29,9 +29,9 @@ func startTarget(ctx context.Context, cfg *Config, kind string) (*target, error)
 			proc: &metricsProc{url: cfg.RelayMetrics, hc: &http.Client{Timeout: 5 * time.Second}},
 		}, nil
 	}
-	prof := ""
+	var prof profiles
 	if kind == "boson" {
-		prof = cfg.RelayCPUProfile
+		prof = profiles{cpu: cfg.RelayCPUProfile, heap: cfg.RelayMemProfile}
 	}
 	ch, err := startChild(ctx, kind, prof)
 	if err != nil {
