@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -205,24 +204,8 @@ func TestLeaveRoomWithdrawsFetchingJoin(t *testing.T) {
 // (fetched on the first search, then cached), to nobody else, and fails with
 // FriendsUnavailable when the webhook does.
 func TestSearchFriendsRoomByWebhook(t *testing.T) {
-	var calls atomic.Int32
-	var down atomic.Bool
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		if down.Load() {
-			http.Error(w, "down", http.StatusServiceUnavailable)
-			return
-		}
-		var req struct{ UserId string }
-		json.NewDecoder(r.Body).Decode(&req)
-		friends := []string{}
-		if req.UserId == "owner" {
-			friends = []string{"friend"}
-		}
-		json.NewEncoder(w).Encode(map[string]any{"ResultCode": 0, "Friends": friends})
-	}))
-	defer srv.Close()
-	s := startRelay(t, relay.Config{Friends: &relay.FriendsConfig{URL: srv.URL, CacheTTL: time.Hour}})
+	fw := newFriendsWebhook(t)
+	s := startRelay(t, relay.Config{Friends: &relay.FriendsConfig{URL: fw.url, CacheTTL: time.Hour}})
 	owner, friend, stranger := connect(t, s, "owner"), connect(t, s, "friend"), connect(t, s, "stranger")
 	ctx := testContext(t)
 	mustRoom(t)(owner.CreateRoom(ctx, "club", &client.RoomOptions{Access: protocol.AccessFriends,
@@ -240,11 +223,11 @@ func TestSearchFriendsRoomByWebhook(t *testing.T) {
 	if rs := found(stranger); len(rs) != 1 || rs[0].Name != "open" {
 		t.Fatalf("stranger finds %+v, want open only", rs)
 	}
-	if n := calls.Load(); n != 1 {
+	if n := fw.calls.Load(); n != 1 {
 		t.Fatalf("%d webhook calls, want 1 (then the cache)", n)
 	}
 	mustRoom(t)(connect(t, s, "other").CreateRoom(ctx, "club2", &client.RoomOptions{Access: protocol.AccessFriends}, nil))
-	down.Store(true)
+	fw.down.Store(true)
 	_, err := friend.SearchRooms(ctx, &client.RoomSearch{})
 	wantCode(t, err, protocol.CodeFriendsUnavailable)
 }

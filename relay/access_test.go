@@ -100,12 +100,20 @@ func TestFriendsRoomByAdminList(t *testing.T) {
 	}
 }
 
-func TestFriendsRoomByWebhook(t *testing.T) {
-	var calls atomic.Int32
-	var down atomic.Bool
+// friendsWebhook is a friends webhook (a real HTTP server) whose only list is
+// owner's, naming friend (for app "game"). It counts its calls and fails while down.
+type friendsWebhook struct {
+	url   string
+	calls atomic.Int32
+	down  atomic.Bool
+}
+
+func newFriendsWebhook(t *testing.T) *friendsWebhook {
+	t.Helper()
+	fw := &friendsWebhook{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		if down.Load() {
+		fw.calls.Add(1)
+		if fw.down.Load() {
 			http.Error(w, "down", http.StatusBadGateway)
 			return
 		}
@@ -117,21 +125,27 @@ func TestFriendsRoomByWebhook(t *testing.T) {
 		}
 		json.NewEncoder(w).Encode(map[string]any{"ResultCode": 0, "Friends": friends})
 	}))
-	defer srv.Close()
-	s := startRelay(t, relay.Config{Friends: &relay.FriendsConfig{URL: srv.URL, CacheTTL: time.Hour}})
+	t.Cleanup(srv.Close)
+	fw.url = srv.URL
+	return fw
+}
+
+func TestFriendsRoomByWebhook(t *testing.T) {
+	fw := newFriendsWebhook(t)
+	s := startRelay(t, relay.Config{Friends: &relay.FriendsConfig{URL: fw.url, CacheTTL: time.Hour}})
 	owner, friend, stranger := connect(t, s, "owner"), connect(t, s, "friend"), connect(t, s, "stranger")
 	ctx := testContext(t)
 	mustRoom(t)(owner.CreateRoom(ctx, "club", &client.RoomOptions{Access: protocol.AccessFriends}, nil))
 	mustRoom(t)(friend.JoinRoom(ctx, "club", nil))
 	_, err := stranger.JoinRoom(ctx, "club", nil)
 	wantCode(t, err, protocol.CodeNotAFriend)
-	if n := calls.Load(); n != 1 {
+	if n := fw.calls.Load(); n != 1 {
 		t.Fatalf("%d webhook calls, want 1 (then the cache)", n)
 	}
 
 	other := connect(t, s, "other")
 	mustRoom(t)(other.CreateRoom(ctx, "club2", &client.RoomOptions{Access: protocol.AccessFriends}, nil))
-	down.Store(true)
+	fw.down.Store(true)
 	_, err = stranger.JoinRoom(ctx, "club2", nil)
 	wantCode(t, err, protocol.CodeFriendsUnavailable)
 }
