@@ -72,14 +72,26 @@ type window struct {
 	relay             procStat
 	self              time.Duration
 	sent, deliv, errs int64
+	retrans, lost     uint64 // the clients' transport counters (transportCounts)
 }
 
 func (f *fleet) begin(ctx context.Context) (window, error) {
 	st, err := f.t.proc.stat(ctx, false)
 	f.rec.take() // drop what came before
 	f.c.openWindow(time.Now())
+	retrans, lost := f.transportCounts()
 	return window{t0: time.Now(), relay: st, self: selfCPU(),
-		sent: f.c.sent.Load(), deliv: f.c.delivered.Load(), errs: f.c.errs.Load()}, err
+		sent: f.c.sent.Load(), deliv: f.c.delivered.Load(), errs: f.c.errs.Load(),
+		retrans: retrans, lost: lost}, err
+}
+
+// transportCounts sums the peers' transport counters.
+func (f *fleet) transportCounts() (retrans, lost uint64) {
+	for _, p := range f.peers {
+		r, l := p.transportCounts()
+		retrans, lost = retrans+r, lost+l
+	}
+	return retrans, lost
 }
 
 // lossDrain is how long a window's last sends may take to arrive before the ones
@@ -98,6 +110,9 @@ func (f *fleet) end(ctx context.Context, w window) (*Result, error) {
 		Errors:    f.c.errs.Load() - w.errs, FirstError: f.c.lastError(),
 		LoadgenCPU: pct(selfCPU()-w.self, secs),
 	}
+	retrans, lost := f.transportCounts()
+	r.ClientRetransmits = float64(retrans-w.retrans) / secs
+	r.ClientPacketsLost = float64(lost-w.lost) / secs
 	st, err := f.t.proc.stat(ctx, false)
 	if err == nil {
 		err = sleepCtx(ctx, lossDrain)

@@ -26,6 +26,10 @@ type peer interface {
 	// keepalive sends what keeps an idle peer known to its relay, if the peer's
 	// protocol does not do it by itself.
 	keepalive()
+	// transportCounts returns the peer's reliable segments sent again and the
+	// packets from the relay it never got, so far (zero for raw peers: they have no
+	// reliability and no packet numbers).
+	transportCounts() (retransmits, lost uint64)
 	close()
 }
 
@@ -76,6 +80,11 @@ type bosonPeer struct {
 func (p *bosonPeer) send(b []byte) error { return p.c.RaiseEvent(1, b, p.opts) }
 func (p *bosonPeer) keepalive()          {} // the transport keeps the connection alive
 func (p *bosonPeer) close()              { p.c.Close() }
+
+func (p *bosonPeer) transportCounts() (uint64, uint64) {
+	st := p.c.Conn().Stats()
+	return st.Retransmits, st.PacketsLost
+}
 
 func (p *bosonPeer) joinRoom(ctx context.Context, room int) error {
 	_, err := p.c.JoinOrCreateRoom(ctx, fmt.Sprintf("lg-%d", room), nil, nil)
@@ -155,6 +164,8 @@ func (p *rawPeer) keepalive() {
 }
 
 func (p *rawPeer) close() { p.pc.Close(); p.wg.Wait() }
+
+func (p *rawPeer) transportCounts() (uint64, uint64) { return 0, 0 }
 
 // request sends op arg until the relay answers (every 200 ms) or ctx ends.
 func (p *rawPeer) request(ctx context.Context, op byte, arg uint32) ([]byte, error) {

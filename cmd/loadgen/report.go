@@ -47,7 +47,12 @@ type Result struct {
 	RelayPktsIn  float64 `json:"relay_pkts_in_per_s"`
 	RelayPktsOut float64 `json:"relay_pkts_out_per_s"`
 	LoadgenCPU   float64 `json:"loadgen_cpu_pct"` // the clients' process
-	Curve        []Point `json:"curve,omitempty"`
+	// ClientRetransmits and ClientPacketsLost are, per second over the window and
+	// summed over the clients, the reliable segments they sent again and the packets
+	// from the relay that never reached them (Boson only: raw clients have neither).
+	ClientRetransmits float64 `json:"client_retransmits_per_s,omitempty"`
+	ClientPacketsLost float64 `json:"client_packets_lost_per_s,omitempty"`
+	Curve             []Point `json:"curve,omitempty"`
 
 	Ramp *RampResult `json:"ramp,omitempty"`
 	Idle *IdleResult `json:"idle,omitempty"`
@@ -177,6 +182,10 @@ func (r *Result) writeText(w io.Writer) {
 	}
 	if r.FirstError != "" {
 		fmt.Fprintf(w, "  first error: %s\n", r.FirstError)
+	}
+	if r.ClientRetransmits > 0 || r.ClientPacketsLost > 0 {
+		fmt.Fprintf(w, "  clients: %.1f retransmitted segments/s, %.1f packets from the relay lost/s\n",
+			r.ClientRetransmits, r.ClientPacketsLost)
 	}
 	fmt.Fprintf(w, "  relay: %s; loadgen CPU %.0f%% of a core\n\n", r.relayText(), r.LoadgenCPU)
 }

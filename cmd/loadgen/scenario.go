@@ -126,15 +126,20 @@ type RampStep struct {
 	Throughput float64 `json:"throughput"`
 	RelayCPU   float64 `json:"relay_cpu_pct"`
 	LoadgenCPU float64 `json:"loadgen_cpu_pct"`
+	// Retransmits and Lost are the clients' retransmitted segments and packets from
+	// the relay lost, per second (Boson only).
+	Retransmits float64 `json:"client_retransmits_per_s,omitempty"`
+	Lost        float64 `json:"client_packets_lost_per_s,omitempty"`
 }
 
 func (rr *RampResult) writeText(w interface{ Write([]byte) (int, error) }) {
 	fmt.Fprintf(w, "  ramp: CCU reached %d (stopped: %s; baseline p99 %d µs, limit +%d µs)\n",
 		rr.CCUReached, rr.StopReason, rr.BaselineP99, rr.LimitUs)
-	fmt.Fprintf(w, "  %7s %9s %9s %10s %7s %6s %10s %9s %9s\n", "ccu", "p50 µs", "p99 µs", "added µs", "loss %", "errs", "deliv/s", "relay %", "loadgen %")
+	fmt.Fprintf(w, "  %7s %9s %9s %10s %7s %6s %10s %9s %9s %9s %7s\n", "ccu", "p50 µs", "p99 µs", "added µs",
+		"loss %", "errs", "deliv/s", "relay %", "loadgen %", "retrans/s", "lost/s")
 	for _, s := range rr.Steps {
-		fmt.Fprintf(w, "  %7d %9d %9d %10d %7.2f %6d %10.0f %9.0f %9.0f\n", s.CCU, s.P50, s.P99, s.AddedP99,
-			s.LossPct, s.Errors, s.Throughput, s.RelayCPU, s.LoadgenCPU)
+		fmt.Fprintf(w, "  %7d %9d %9d %10d %7.2f %6d %10.0f %9.0f %9.0f %9.1f %7.1f\n", s.CCU, s.P50, s.P99, s.AddedP99,
+			s.LossPct, s.Errors, s.Throughput, s.RelayCPU, s.LoadgenCPU, s.Retransmits, s.Lost)
 	}
 }
 
@@ -172,7 +177,8 @@ func runRamp(ctx context.Context, cfg *Config, t *target, baseline int64, prog *
 			rr.BaselineP99 = r.Latency.P99
 		}
 		s := RampStep{CCU: r.Clients, P50: r.Latency.P50, P99: r.Latency.P99, AddedP99: r.Latency.P99 - rr.BaselineP99,
-			LossPct: r.LossPct, Errors: r.Errors, Throughput: r.Throughput, RelayCPU: r.RelayCPU, LoadgenCPU: r.LoadgenCPU}
+			LossPct: r.LossPct, Errors: r.Errors, Throughput: r.Throughput, RelayCPU: r.RelayCPU, LoadgenCPU: r.LoadgenCPU,
+			Retransmits: r.ClientRetransmits, Lost: r.ClientPacketsLost}
 		rr.Steps = append(rr.Steps, s)
 		if reason := rampStop(cfg, s); reason != "" {
 			rr.StopReason = reason
