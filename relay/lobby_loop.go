@@ -149,16 +149,11 @@ func (s *Server) sendStats() {
 			protocol.ParamPlayersInRooms: int64(inRooms), protocol.ParamPlayersOutside: int64(len(outside)),
 			protocol.ParamRoomCount: int64(s.roomCount(key)),
 		}}
-		for _, sess := range outside {
-			sendEvent(sess.conn, app)
-		}
+		sendSnapshot(outside, app)
 		if len(wantLobbies) > 0 {
-			ls := &protocol.Event{Code: protocol.EventLobbyStats, Params: protocol.Params{
+			sendSnapshot(wantLobbies, &protocol.Event{Code: protocol.EventLobbyStats, Params: protocol.Params{
 				protocol.ParamLobbyStats: lobbyStats(key, lobbies),
-			}}
-			for _, sess := range wantLobbies {
-				sendEvent(sess.conn, ls)
-			}
+			}})
 		}
 	}
 }

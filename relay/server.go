@@ -287,6 +287,22 @@ func sendReliable(c *transport.Conn, ch int, b []byte) error {
 	return err
 }
 
+// sendSnapshot sends a periodic system event (the stats) to sessions, encoded once, on
+// the unreliable-sequenced channel of the control pair: a lost snapshot is replaced by
+// the next, and an idle client's reliable channel stays empty. One too large for an
+// unreliable message (many lobbies) goes on the reliable channel.
+func sendSnapshot(to []*session, e *protocol.Event) {
+	b, err := protocol.AppendEvent(nil, e)
+	if err != nil {
+		return
+	}
+	for _, sess := range to {
+		if err := sess.conn.Send(1, b); errors.Is(err, transport.ErrMessageTooLarge) {
+			sendReliable(sess.conn, 0, b)
+		}
+	}
+}
+
 // sendEvent sends a system event on the reliable control channel.
 func sendEvent(c *transport.Conn, e *protocol.Event) {
 	b, err := protocol.AppendEvent(nil, e)
