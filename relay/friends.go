@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -187,17 +186,11 @@ func (s *Server) callFriends(key worldKey, user string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.Client.Do(req)
+	status, b, err := postJSON(c.Client, req, maxFriendListJSON)
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxFriendListJSON+1))
-	if err != nil {
-		return nil, err
-	}
-	return parseFriends(resp.StatusCode, b)
+	return parseFriends(status, b)
 }
 
 // parseFriends reads a webhook answer {"ResultCode": 0, "Friends": [...]}.

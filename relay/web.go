@@ -96,18 +96,12 @@ func (s *Server) webCall(key worldKey, path string, args map[string]any) (*webAn
 	for k, v := range w.Headers {
 		req.Header.Set(k, v)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := w.Client.Do(req)
+	status, b, err := postJSON(w.Client, req, w.MaxResponseBytes)
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, w.MaxResponseBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode/100 != 2 {
-		return nil, fmt.Errorf("relay: web service answered %s", resp.Status)
+	if status/100 != 2 {
+		return nil, fmt.Errorf("relay: web service answered %d %s", status, http.StatusText(status))
 	}
 	if int64(len(b)) > w.MaxResponseBytes {
 		return nil, fmt.Errorf("relay: web service answer over %d bytes", w.MaxResponseBytes)
@@ -117,6 +111,20 @@ func (s *Server) webCall(key worldKey, path string, args map[string]any) (*webAn
 		return nil, fmt.Errorf("relay: web service answer is not {\"ResultCode\": ...}: %.80q", b)
 	}
 	return &a, nil
+}
+
+// postJSON sends req (a POST of a JSON body) and returns the answer's status and at
+// most limit+1 bytes of its body, so that the caller can tell an answer over limit.
+// The web service's and the friends webhook's calls share it.
+func postJSON(c *http.Client, req *http.Request, limit int64) (status int, body []byte, err error) {
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	return resp.StatusCode, body, err
 }
 
 // webRPC runs a WebRPC: the relay POSTs the client's path and parameters to the web
