@@ -183,17 +183,17 @@ func (c *Client) withdrawJoin() {
 // asked for (0: as asked). Owners decide every request, moderators those of plain
 // users. Errors include protocol.CodeNoSuchRequest and CodeNotPermitted.
 func (c *Client) ApproveJoin(ctx context.Context, userID string, approve bool, grant protocol.UserType) error {
-	p := protocol.Params{protocol.ParamUserID: userID, protocol.ParamApprove: approve}
-	if grant != 0 {
-		p[protocol.ParamUserType] = int64(grant)
-	}
-	_, err := c.call(ctx, protocol.OpApproveJoin, p)
-	return err
+	return c.decide(ctx, protocol.ParamUserID, userID, approve, grant)
 }
 
 // ApproveRequest is ApproveJoin by request id ([JoinRequestEvent.ID]).
 func (c *Client) ApproveRequest(ctx context.Context, id string, approve bool, grant protocol.UserType) error {
-	p := protocol.Params{protocol.ParamRequestID: id, protocol.ParamApprove: approve}
+	return c.decide(ctx, protocol.ParamRequestID, id, approve, grant)
+}
+
+// decide sends ApproveJoin for the request named by key (a user id or a request id).
+func (c *Client) decide(ctx context.Context, key protocol.Param, name string, approve bool, grant protocol.UserType) error {
+	p := protocol.Params{key: name, protocol.ParamApprove: approve}
 	if grant != 0 {
 		p[protocol.ParamUserType] = int64(grant)
 	}
