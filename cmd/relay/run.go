@@ -112,7 +112,14 @@ func (c *Config) printBanner(stdout io.Writer, srv *relay.Server, ln net.Listene
 	}
 	fmt.Fprintf(stdout, "boson relay listening on udp %s\n", srv.Addr())
 	if ln != nil {
-		fmt.Fprintf(stdout, "http on %s (/ rooms, /healthz, /metrics)\n", ln.Addr())
+		paths := "/ rooms, /healthz, /metrics"
+		if c.Push {
+			paths += ", /push/vapid-public-key"
+		}
+		if c.AdminToken != "" {
+			paths += ", /admin/friends"
+		}
+		fmt.Fprintf(stdout, "http on %s (%s)\n", ln.Addr(), paths)
 	} else {
 		fmt.Fprintln(stdout, "http off")
 	}
