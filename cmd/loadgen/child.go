@@ -34,6 +34,8 @@ type procStat struct {
 	Sessions int64         // open connections (Boson) or registered addresses (raw); -1 if unknown
 	PktsIn   uint64        // datagrams received and sent so far (0 if unknown)
 	PktsOut  uint64
+	Reads    uint64 // read and write system calls that moved datagrams (0 if unknown)
+	Writes   uint64
 }
 
 // relayProc reports a relay's own resource use.
@@ -131,15 +133,15 @@ func (c *child) stat(_ context.Context, gc bool) (procStat, error) {
 		return procStat{}, err
 	}
 	f, err := c.readLine("STAT")
-	if err != nil || len(f) < 7 {
+	if err != nil || len(f) < 9 {
 		return procStat{}, fmt.Errorf("%s relay stat: %v", c.kind, err)
 	}
-	n := make([]int64, 6)
+	n := make([]int64, 8)
 	for i := range n {
 		n[i], _ = strconv.ParseInt(f[i+1], 10, 64)
 	}
 	return procStat{CPU: time.Duration(n[0]), RSS: uint64(n[1]), Heap: uint64(n[2]), Sessions: n[3],
-		PktsIn: uint64(n[4]), PktsOut: uint64(n[5])}, nil
+		PktsIn: uint64(n[4]), PktsOut: uint64(n[5]), Reads: uint64(n[6]), Writes: uint64(n[7])}, nil
 }
 
 // close asks the child to quit (it writes its profiles) and waits for it; the

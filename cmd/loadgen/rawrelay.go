@@ -40,6 +40,7 @@ type rawRelay struct {
 	wg sync.WaitGroup
 
 	pktsIn, pktsOut atomic.Uint64
+	reads, writes   atomic.Uint64 // system calls that moved datagrams
 
 	mu       sync.RWMutex // guards the following fields
 	rooms    map[uint32][]*net.UDPAddr
@@ -71,7 +72,8 @@ func (r *rawRelay) addr() string        { return r.pc.LocalAddr().String() }
 func (r *rawRelay) fingerprint() string { return "" }
 func (r *rawRelay) close()              { r.pc.Close(); r.wg.Wait() }
 
-func (r *rawRelay) packets() (in, out uint64) { return r.pktsIn.Load(), r.pktsOut.Load() }
+func (r *rawRelay) packets() (in, out uint64)     { return r.pktsIn.Load(), r.pktsOut.Load() }
+func (r *rawRelay) calls() (reads, writes uint64) { return r.reads.Load(), r.writes.Load() }
 
 func (r *rawRelay) sessions() int64 {
 	r.mu.RLock()
@@ -94,6 +96,7 @@ func (r *rawRelay) readLoop() {
 			continue
 		}
 		r.pktsIn.Add(uint64(k))
+		r.reads.Add(1)
 		tx = tx[:0]
 		for i := range k {
 			tx = r.handle(tx, rx[i].Buffers[0][:rx[i].N], rx[i].Addr.(*net.UDPAddr))
@@ -102,6 +105,7 @@ func (r *rawRelay) readLoop() {
 		for len(tx) > 0 {
 			n, err := r.p.WriteBatch(tx, 0)
 			r.pktsOut.Add(uint64(max(n, 0)))
+			r.writes.Add(1)
 			if err != nil || n == 0 {
 				break
 			}

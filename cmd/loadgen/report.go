@@ -46,7 +46,11 @@ type Result struct {
 	// RelayPktsIn and RelayPktsOut are the relay's datagrams per second over the window.
 	RelayPktsIn  float64 `json:"relay_pkts_in_per_s"`
 	RelayPktsOut float64 `json:"relay_pkts_out_per_s"`
-	LoadgenCPU   float64 `json:"loadgen_cpu_pct"` // the clients' process
+	// RelayReads and RelayWrites are the relay's read and write system calls per second
+	// that moved datagrams (recvmmsg and sendmmsg take many per call).
+	RelayReads  float64 `json:"relay_reads_per_s,omitempty"`
+	RelayWrites float64 `json:"relay_writes_per_s,omitempty"`
+	LoadgenCPU  float64 `json:"loadgen_cpu_pct"` // the clients' process
 	// ClientRetransmits and ClientPacketsLost are, per second over the window and
 	// summed over the clients, the reliable segments they sent again and the packets
 	// from the relay that never reached them (Boson only: raw clients have neither).
@@ -204,6 +208,9 @@ func (r *Result) relayText() string {
 	}
 	if r.RelayPktsOut > 0 {
 		fmt.Fprintf(&b, ", datagrams %.0f/s in, %.0f/s out", r.RelayPktsIn, r.RelayPktsOut)
+	}
+	if r.RelayReads > 0 && r.RelayWrites > 0 {
+		fmt.Fprintf(&b, " (%.1f per read call, %.1f per write call)", r.RelayPktsIn/r.RelayReads, r.RelayPktsOut/r.RelayWrites)
 	}
 	return b.String()
 }

@@ -18,13 +18,15 @@ type servedRelay interface {
 	addr() string
 	fingerprint() string // "" for raw
 	sessions() int64
-	packets() (in, out uint64) // datagrams received and sent
+	packets() (in, out uint64)     // datagrams received and sent
+	calls() (reads, writes uint64) // read and write system calls that moved datagrams
 	close()
 }
 
 // serveChild is the child process's main: it runs a relay of kind, prints
 // "READY addr [fingerprint]", then answers "stat" and "mem" on stdin with
-// "STAT cpu-ns rss-bytes heap-bytes sessions pkts-in pkts-out" until "quit" or EOF.
+// "STAT cpu-ns rss-bytes heap-bytes sessions pkts-in pkts-out reads writes" until
+// "quit" or EOF.
 // With a heap profile asked for, it writes one after each "mem" (after its GC), or at
 // the end if none came. It returns the exit code.
 func serveChild(kind string) int {
@@ -60,7 +62,8 @@ func serveChild(kind string) int {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			in, out := r.packets()
-			fmt.Printf("STAT %d %d %d %d %d %d\n", selfCPU(), selfRSS(), ms.HeapAlloc, r.sessions(), in, out)
+			reads, writes := r.calls()
+			fmt.Printf("STAT %d %d %d %d %d %d %d %d\n", selfCPU(), selfRSS(), ms.HeapAlloc, r.sessions(), in, out, reads, writes)
 		}
 	}
 	return 0
@@ -166,4 +169,9 @@ func (b *bosonRelay) close()              { b.s.Close() }
 func (b *bosonRelay) packets() (in, out uint64) {
 	st := b.s.Listener().Stats()
 	return st.PacketsReceived, st.PacketsSent
+}
+
+func (b *bosonRelay) calls() (reads, writes uint64) {
+	st := b.s.Listener().Stats()
+	return st.Reads, st.Writes
 }

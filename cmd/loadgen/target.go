@@ -72,4 +72,5 @@ func (t *target) fillRelay(r *Result, a, b procStat, secs float64) {
 	r.RelayCPU = pct(b.CPU-a.CPU, secs)
 	r.RelayRSS, r.RelayHeap = b.RSS, b.Heap
 	r.RelayPktsIn, r.RelayPktsOut = float64(b.PktsIn-a.PktsIn)/secs, float64(b.PktsOut-a.PktsOut)/secs
+	r.RelayReads, r.RelayWrites = float64(b.Reads-a.Reads)/secs, float64(b.Writes-a.Writes)/secs
 }
