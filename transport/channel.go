@@ -39,11 +39,19 @@ type pendingMsg struct {
 // reliableChannel is one reliable-ordered channel: a KCP engine plus the bookkeeping
 // for prompt sending, queue limits and statistics. Owned by the connection's worker.
 //
-// Segment counters are absolute KCP sequence numbers (the engine numbers segments from
-// 0) and compare with serial arithmetic, so they survive wrapping.
+// Segment counters are absolute KCP sequence numbers as on the wire (the first engine
+// numbers segments from 0) and compare with serial arithmetic, so they survive wrapping.
 type reliableChannel struct {
 	id  uint8
-	kcp *kcp.KCP // created on first use
+	kcp *kcp.KCP // created on first use, freed when idle (engine_release.go)
+
+	// The engine's place on the wire: sequence numbers on the wire are the engine's plus
+	// sndBase (segments it sends) or rcvBase (segments it receives).
+	sndBase, rcvBase uint32
+	rcvHigh          uint32 // one past the highest sn of a PUSH from the peer (wire)
+	rcvHighFrg       uint8  // that segment's frg
+	rcvNext          uint32 // the engine's rcv_nxt as of its last output (wire)
+	lastUse          int64  // worker clock of the last Send or Input
 
 	// send side
 	nextSeq   uint32       // message sequence number of the next message

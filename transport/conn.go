@@ -130,6 +130,7 @@ type Conn struct {
 	deadline     int64
 	heapIdx      int
 	kcpDue       int64
+	releaseDue   int64 // when to look for idle KCP engines to free
 	closeFrame   []byte
 	tombUntil    int64
 	lastCloseTx  int64
@@ -391,14 +392,15 @@ func (c *Conn) Unencrypted() bool { return c.stats.plain.Load() }
 func newConn(w *worker, p *connParams, client bool, localCID, remoteCID uint32, modes []Mode, s *seal.Secrets, plain bool, peer netip.AddrPort) *Conn {
 	c := &Conn{
 		w: w, p: p, client: client, localCID: localCID, remoteCID: remoteCID,
-		modes:     append([]Mode(nil), modes...),
-		closedCh:  make(chan struct{}),
-		plain:     plain,
-		pathValid: true,
-		kcpDue:    never,
-		heapIdx:   -1,
-		resumeKey: s.Resume,
-		announced: client,
+		modes:      append([]Mode(nil), modes...),
+		closedCh:   make(chan struct{}),
+		plain:      plain,
+		pathValid:  true,
+		kcpDue:     never,
+		releaseDue: never,
+		heapIdx:    -1,
+		resumeKey:  s.Resume,
+		announced:  client,
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	if p.handler == nil {

@@ -192,6 +192,7 @@ func (c *Conn) processFrames(b []byte, from netip.AddrPort) {
 		case frameNewToken:
 			c.cl.token = append(c.cl.token[:0], f.data...)
 		case frameReliable:
+			c.reliable(f.ch).fromWire(f.data, c.w.now)
 			c.inputKCP(f.ch, f.data)
 		case frameEager:
 			c.onEager(&f)
@@ -381,10 +382,12 @@ func (c *Conn) reliable(ch uint8) *reliableChannel {
 }
 
 // engine returns channel ch's reliable state with its KCP engine, creating both on
-// first use: a connection pays for an engine (about 19 KiB) only on channels it uses.
+// first use: a connection pays for an engine (about 18 KiB) only on channels it uses,
+// and only while it uses them (releaseEngines).
 func (c *Conn) engine(ch uint8) *reliableChannel {
 	rc := c.reliable(ch)
 	if rc.kcp == nil {
+		c.armRelease()
 		rc.kcp = kcp.NewKCP(uint32(ch), func(buf []byte, size int) { c.kcpOutput(rc, buf[:size]) })
 		rc.kcp.SetMtu(kcpMTU(c.p.mtu))
 		rc.kcp.NoDelay(1, kcpInterval, 2, 1)

@@ -49,6 +49,7 @@ func releaseMsgs(ms []outMsg) {
 // buffer until it is on the wire, so that an EAGER copy can be sent.
 func (c *Conn) sendReliable(m outMsg) {
 	rc := c.engine(m.ch)
+	rc.lastUse = c.w.now
 	buf := *m.buf
 	binary.BigEndian.PutUint32(buf, rc.nextSeq)
 	if rc.kcp.Send(buf) < 0 { // cannot happen: Send checked the size
@@ -122,6 +123,7 @@ func (c *Conn) sendEager(rc *reliableChannel) {
 
 // kcpOutput is a KCP engine's output callback: it wraps the segments in a RELIABLE frame.
 func (c *Conn) kcpOutput(rc *reliableChannel, b []byte) {
+	rc.toWire(b)
 	rc.observeOutput(b)
 	if c.state != stateOpen {
 		return

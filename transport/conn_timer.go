@@ -31,7 +31,7 @@ func (c *Conn) nextDeadline() int64 {
 	// fires again at once. Hard deadlines (retransmissions, path challenges, resumes)
 	// are kept to the nanosecond; soft ones (liveness, tokens) go on a grid shared by all
 	// connections of the worker, so that thousands of idle connections share wake-ups.
-	soft := c.lastRecv + int64(c.p.idleTimeout)
+	soft := min(c.lastRecv+int64(c.p.idleTimeout), c.releaseDue)
 	hard := c.kcpDue
 	ka := int64(c.p.keepAlive)
 	if c.client {
@@ -88,6 +88,9 @@ func (c *Conn) onTimer() {
 	}
 	if now >= c.kcpDue {
 		c.updateEngines()
+	}
+	if now >= c.releaseDue {
+		c.releaseEngines()
 	}
 	if c.client {
 		c.clientTimer(now)
@@ -227,7 +230,7 @@ func (c *Conn) releaseSending() {
 	releaseMsgs(rel)
 	releaseMsgs(unrel)
 	c.queuedBytes.Store(0)
-	c.kcpDue = never
+	c.kcpDue, c.releaseDue = never, never
 }
 
 // setClosed records the reason, wakes waiters and tells the user (once).
