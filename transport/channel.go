@@ -51,7 +51,8 @@ type reliableChannel struct {
 	rcvHigh          uint32 // one past the highest sn of a PUSH from the peer (wire)
 	rcvHighFrg       uint8  // that segment's frg
 	rcvNext          uint32 // the engine's rcv_nxt as of its last output (wire)
-	lastUse          int64  // worker clock of the last Send or Input
+	lastUse          int64  // worker clock of the last message sent or new segment received
+	busy             bool   // the one before came less than engineIdle earlier
 
 	// send side
 	nextSeq   uint32       // message sequence number of the next message

@@ -49,7 +49,7 @@ func releaseMsgs(ms []outMsg) {
 // buffer until it is on the wire, so that an EAGER copy can be sent.
 func (c *Conn) sendReliable(m outMsg) {
 	rc := c.engine(m.ch)
-	rc.lastUse = c.w.now
+	rc.use(c.w.now)
 	buf := *m.buf
 	binary.BigEndian.PutUint32(buf, rc.nextSeq)
 	if rc.kcp.Send(buf) < 0 { // cannot happen: Send checked the size

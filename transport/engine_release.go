@@ -7,8 +7,11 @@ import (
 
 // A KCP engine costs about 18 KiB however little it holds (three segment rings sized for
 // a 32-segment window, its flush buffer), which made it most of an idle connection's
-// memory. A reliable channel therefore frees its engine once the engine has been unused
-// for engineIdle with nothing in it, and makes a new one on next use.
+// memory. A reliable channel therefore frees its engine once the engine is empty and
+// has been unused for engineIdle, and makes a new one on next use. A channel used only
+// now and then (the relay's app stats every 5 s to a session outside rooms) frees it
+// sooner: when a message comes engineIdle or more after the one before, and no other
+// follows, the engine goes as soon as it is empty, engineSettle after the message.
 //
 // kcp-go cannot set a new engine's sequence numbers, so the channel keeps the old
 // engine's place on the wire instead: a new engine numbers its segments from 0, and
@@ -18,7 +21,10 @@ import (
 // state a new engine learns again: its RTT estimate (a loss before the first new RTT
 // sample waits for KCP's initial RTO, 200 ms) and the peer's window (32 segments until
 // the peer's first segment).
-const engineIdle = 2 * time.Second
+const (
+	engineIdle   = 2 * time.Second
+	engineSettle = 250 * time.Millisecond
+)
 
 // Offsets in a KCP segment header (see channel.go).
 const (
@@ -32,7 +38,6 @@ const (
 // fromWire notes the KCP segments in b, read from the peer, and rewrites their
 // sequence numbers from the wire's numbering to the current engine's, in place.
 func (rc *reliableChannel) fromWire(b []byte, now int64) {
-	rc.lastUse = now
 	shift := rc.sndBase|rc.rcvBase != 0
 	for len(b) >= kcpOverhead {
 		sn := binary.LittleEndian.Uint32(b[kcpOffSN:])
@@ -40,6 +45,7 @@ func (rc *reliableChannel) fromWire(b []byte, now int64) {
 		case kcpCmdPush:
 			if int32(sn+1-rc.rcvHigh) > 0 {
 				rc.rcvHigh, rc.rcvHighFrg = sn+1, b[kcpOffFrg]
+				rc.use(now)
 			}
 			sn -= rc.rcvBase
 		case kcpCmdAck:
@@ -56,6 +62,12 @@ func (rc *reliableChannel) fromWire(b []byte, now int64) {
 		}
 		b = b[kcpOverhead+n:]
 	}
+}
+
+// use records a message sent or new data received at now.
+func (rc *reliableChannel) use(now int64) {
+	rc.busy = now-rc.lastUse < int64(engineIdle)
+	rc.lastUse = now
 }
 
 // toWire rewrites the sequence numbers of the KCP segments the engine wrote in b to the
@@ -92,9 +104,13 @@ func (rc *reliableChannel) release() bool {
 		rc.firstTx != rc.submitted || rc.kcp.PeekSize() >= 0 {
 		return false
 	}
-	// Flush acknowledgements and window answers the engine may still owe. Its last flush
-	// was engineIdle ago at least, so Update's interval gate is open.
-	rc.kcp.Update()
+	// Flush acknowledgements and window answers the engine may still owe, unless
+	// Update's interval gate would hold them (it was run in the last 10 ms): then later.
+	nowMs := kcpClock.Check()
+	if rc.updated && int32(nowMs-rc.tsFlush) < 0 {
+		return false
+	}
+	rc.update(nowMs)
 	// rcvNext is the engine's rcv_nxt as of that flush. Every segment taken in is below
 	// rcvHigh, and the rcv_queue ends on a message's last fragment, so with PeekSize < 0
 	// it is empty.
@@ -112,14 +128,14 @@ func (c *Conn) armRelease() {
 	if c.releaseDue != never {
 		return
 	}
-	c.releaseDue = c.w.now + int64(engineIdle)
+	c.releaseDue = c.w.now + int64(engineSettle)
 	if c.releaseDue < c.deadline || c.heapIdx < 0 {
 		c.reschedule()
 	}
 }
 
-// releaseEngines frees the engines unused for engineIdle that are empty, and sets when
-// to look again (timer).
+// releaseEngines frees the engines that are empty and unused for long enough, and sets
+// when to look again (timer).
 func (c *Conn) releaseEngines() {
 	due := never
 	for i := range c.chans {
@@ -127,12 +143,16 @@ func (c *Conn) releaseEngines() {
 		if rc == nil || rc.kcp == nil {
 			continue
 		}
-		at := rc.lastUse + int64(engineIdle)
+		wait := int64(engineSettle)
+		if rc.busy {
+			wait = int64(engineIdle)
+		}
+		at := rc.lastUse + wait
 		if at <= c.w.now {
 			if rc.release() {
 				continue
 			}
-			at = c.w.now + int64(engineIdle)
+			at = c.w.now + wait
 		}
 		due = min(due, at)
 	}

@@ -167,3 +167,39 @@ func TestEngineHoldingPartOfAMessageIsKept(t *testing.T) {
 		})
 	}
 }
+
+// A lone message after a quiet spell frees its engines soon after it is acknowledged;
+// a channel in steady use keeps them.
+func TestEngineReleaseTiming(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		client, relay := newPair(t, pairOptions{plain: true})
+		up, down := newLink(3, 0, 0, 0), newLink(4, 0, 0, 0)
+		run := func(d time.Duration) {
+			for range int(d / (10 * time.Millisecond)) {
+				exchange(client, relay, up, down, 10*time.Millisecond)
+			}
+		}
+		run(3 * engineIdle) // quiet
+		mustSend(t, relay.c, 0, []byte("app stats"))
+		run(2 * engineSettle)
+		for _, s := range []*side{client, relay} {
+			if held, _ := engineState(s.c); anyHeld(held) {
+				t.Errorf("engines %v still held %v after a lone message", held, 2*engineSettle)
+			}
+		}
+		for i := range 10 { // one message every 500 ms
+			mustSend(t, relay.c, 0, []byte{byte(i)})
+			run(500 * time.Millisecond)
+			if held, _ := engineState(relay.c); !held[0] {
+				t.Fatalf("message %d: the engine of a channel in steady use was freed", i)
+			}
+		}
+		run(engineIdle + 2*engineSettle)
+		if held, _ := engineState(relay.c); anyHeld(held) {
+			t.Errorf("engines %v still held %v after the last message", held, engineIdle+2*engineSettle)
+		}
+		if got := len(drain(client)); got != 11 {
+			t.Errorf("client got %d messages, want 11", got)
+		}
+	})
+}
