@@ -20,8 +20,9 @@
 // # Channels
 //
 // Channels are declared by the client at connect ([DialConfig.Channels]). Each
-// reliable-ordered channel has its own KCP engine (kcp-go's KCP, created on first use), so
-// loss on one channel never delays another. Frames of all channels share datagrams up to
+// reliable-ordered channel has its own KCP engine (kcp-go's KCP, created on first use and
+// freed when it has been idle and empty for a while; the next engine continues the same
+// KCP stream, see engine_release.go), so loss on one channel never delays another. Frames of all channels share datagrams up to
 // the MTU. Unreliable messages larger than a packet travel in up to 16 fragments.
 //
 // # Driving KCP promptly

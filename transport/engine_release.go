@@ -9,7 +9,7 @@ import (
 // a 32-segment window, its flush buffer), which made it most of an idle connection's
 // memory. A reliable channel therefore frees its engine once the engine is empty and
 // has been unused for engineIdle, and makes a new one on next use. A channel used only
-// now and then (the relay's app stats every 5 s to a session outside rooms) frees it
+// now and then (a client outside rooms asking something every few seconds) frees it
 // sooner: when a message comes engineIdle or more after the one before, and no other
 // follows, the engine goes as soon as it is empty, engineSettle after the message.
 //
