@@ -51,7 +51,7 @@ type reliableChannel struct {
 	rcvHigh          uint32 // one past the highest sn of a PUSH from the peer (wire)
 	rcvHighFrg       uint8  // that segment's frg
 	rcvNext          uint32 // the engine's rcv_nxt as of its last output (wire)
-	lastUse          int64  // worker clock of the last message sent or new segment received
+	lastUse          int64  // worker clock of the last message sent or received (its last segment)
 	busy             bool   // the one before came less than engineIdle earlier
 
 	// send side

@@ -45,7 +45,9 @@ func (rc *reliableChannel) fromWire(b []byte, now int64) {
 		case kcpCmdPush:
 			if int32(sn+1-rc.rcvHigh) > 0 {
 				rc.rcvHigh, rc.rcvHighFrg = sn+1, b[kcpOffFrg]
-				rc.use(now)
+				if b[kcpOffFrg] == 0 { // a message's last segment: one use per message
+					rc.use(now)
+				}
 			}
 			sn -= rc.rcvBase
 		case kcpCmdAck:

@@ -203,3 +203,29 @@ func TestEngineReleaseTiming(t *testing.T) {
 		}
 	})
 }
+
+// A lone message that spans several KCP segments is still one message: the receiver
+// frees its engine engineSettle after it, as for a short one, not engineIdle.
+func TestEngineReleaseAfterLoneLargeMessage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		client, relay := newPair(t, pairOptions{plain: true})
+		up, down := newLink(5, 0, 0, 0), newLink(6, 0, 0, 0)
+		run := func(d time.Duration) {
+			for range int(d / (10 * time.Millisecond)) {
+				exchange(client, relay, up, down, 10*time.Millisecond)
+			}
+		}
+		run(3 * engineIdle)       // quiet
+		msg := make([]byte, 3000) // three KCP segments
+		mustSend(t, relay.c, 0, msg)
+		run(2 * engineSettle)
+		for _, s := range []*side{client, relay} {
+			if held, _ := engineState(s.c); anyHeld(held) {
+				t.Errorf("client %v: engines %v still held %v after a lone message of %d bytes", s.c.client, held, 2*engineSettle, len(msg))
+			}
+		}
+		if got := drain(client); len(got) != 1 || !bytes.Equal(got[0].Data, msg) {
+			t.Errorf("client got %d messages, want the one", len(got))
+		}
+	})
+}
