@@ -58,11 +58,11 @@ func (rc *reliableChannel) fromWire(b []byte, now int64) {
 			una := binary.LittleEndian.Uint32(b[kcpOffUna:])
 			binary.LittleEndian.PutUint32(b[kcpOffUna:], una-rc.sndBase)
 		}
-		n := int(binary.LittleEndian.Uint32(b[kcpOffLen:]))
-		if n > len(b)-kcpOverhead {
+		n := binary.LittleEndian.Uint32(b[kcpOffLen:])
+		if n > uint32(len(b)-kcpOverhead) { // unsigned: a hostile length cannot wrap int
 			return
 		}
-		b = b[kcpOverhead+n:]
+		b = b[kcpOverhead+int(n):]
 	}
 }
 
@@ -89,11 +89,11 @@ func (rc *reliableChannel) toWire(b []byte) {
 				binary.LittleEndian.PutUint32(b[kcpOffSN:], sn+rc.rcvBase)
 			}
 		}
-		n := int(binary.LittleEndian.Uint32(b[kcpOffLen:]))
-		if n > len(b)-kcpOverhead {
+		n := binary.LittleEndian.Uint32(b[kcpOffLen:])
+		if n > uint32(len(b)-kcpOverhead) { // unsigned: a hostile length cannot wrap int
 			return
 		}
-		b = b[kcpOverhead+n:]
+		b = b[kcpOverhead+int(n):]
 	}
 }
 
