@@ -72,6 +72,11 @@ type reliableChannel struct {
 	// clock reaches it, however overdue a retransmission is (see update).
 	tsFlush uint32
 	updated bool
+
+	// windowShut: the application's queue filled while the engine held messages, so the
+	// engine's receive window may have shut and the peer stopped sending. windowToTell:
+	// it has reopened since and the engine must flush to say so (tellWindow).
+	windowShut, windowToTell bool
 }
 
 // update runs the engine's Update and mirrors its flush gate. kcp-go's Update flushes
@@ -94,6 +99,12 @@ func (rc *reliableChannel) update(nowMs uint32) {
 			rc.tsFlush = nowMs + kcpInterval
 		}
 	}
+}
+
+// gateClosed reports whether an Update now would not flush: the engine flushed in an
+// Update less than its interval ago.
+func (rc *reliableChannel) gateClosed(nowMs uint32) bool {
+	return rc.updated && int32(nowMs-rc.tsFlush) < 0
 }
 
 // nextUpdate returns when, on kcp-go's clock, an Update will next do something: when

@@ -307,12 +307,14 @@ func (c *Conn) retransTotal() (n uint64) {
 
 // drainKCP delivers the messages KCP has reassembled, in order, while there is room.
 func (c *Conn) drainKCP(rc *reliableChannel) {
+	defer c.tellWindow(rc)
 	for c.state == stateOpen {
 		n := rc.kcp.PeekSize()
 		if n < 0 {
 			return
 		}
 		if !c.roomToDeliver() {
+			rc.windowShut = true
 			c.waitForRoom()
 			return
 		}
@@ -322,6 +324,9 @@ func (c *Conn) drainKCP(rc *reliableChannel) {
 		}
 		buf := c.w.recvBuf[:n]
 		rc.kcp.Recv(buf)
+		if rc.windowShut { // the peer may have seen the window shut: tell it it is open
+			rc.windowShut, rc.windowToTell = false, true
+		}
 		seq := binary.BigEndian.Uint32(buf)
 		if int32(seq-rc.deliverSeq) < 0 {
 			continue // already delivered by an EAGER copy
@@ -333,6 +338,24 @@ func (c *Conn) drainKCP(rc *reliableChannel) {
 		rc.deliverSeq++
 		c.deliver(int(rc.id), buf[reliablePrefix:], true)
 	}
+}
+
+// tellWindow flushes an engine whose window reopened (windowToTell), so that the peer,
+// which may have stopped sending at a shut window, hears at once that it is open: kcp-go
+// only queues that news for its next flush, and an engine with nothing of its own in
+// flight would not flush until the peer's window probe, 7 s later. Within the engine's
+// 10 ms flush gate, scheduleKCP times the flush instead.
+func (c *Conn) tellWindow(rc *reliableChannel) {
+	if !rc.windowToTell || c.state != stateOpen || rc.kcp == nil {
+		return
+	}
+	nowMs := kcpClock.Check()
+	if !rc.gateClosed(nowMs) {
+		rc.update(nowMs)
+		rc.windowToTell = false
+		return
+	}
+	c.scheduleKCP()
 }
 
 // roomToDeliver reports whether a message can be delivered now: always with a Handler,

@@ -120,12 +120,15 @@ func (c *Conn) relayTimer(now int64) {
 }
 
 // updateEngines runs KCP's timers (retransmissions, window probes) on every channel
-// with data in flight.
+// with data in flight or a reopened window to tell.
 func (c *Conn) updateEngines() {
 	nowMs := kcpClock.Check()
 	for i := range c.chans {
 		rc := c.chans[i].rel
-		if rc != nil && rc.kcp != nil && rc.kcp.WaitSnd() > 0 {
+		if rc != nil && rc.kcp != nil && (rc.kcp.WaitSnd() > 0 || rc.windowToTell) {
+			if rc.windowToTell && !rc.gateClosed(nowMs) {
+				rc.windowToTell = false // this Update flushes the window news
+			}
 			rc.update(nowMs)
 			rc.notOnWire()
 		}
@@ -134,15 +137,15 @@ func (c *Conn) updateEngines() {
 	c.scheduleKCP()
 }
 
-// scheduleKCP sets kcpDue to the earliest time any engine with data in flight will do
-// something in an Update, at least one millisecond (kcp-go's clock tick) ahead. Engines
-// with nothing in flight need no timer at all.
+// scheduleKCP sets kcpDue to the earliest time any engine with data in flight (or a
+// reopened window to tell) will do something in an Update, at least one millisecond
+// (kcp-go's clock tick) ahead. Engines with nothing in flight need no timer at all.
 func (c *Conn) scheduleKCP() {
 	due := never
 	nowMs := kcpClock.Check()
 	for i := range c.chans {
 		rc := c.chans[i].rel
-		if rc == nil || rc.kcp == nil || rc.kcp.WaitSnd() == 0 {
+		if rc == nil || rc.kcp == nil || (rc.kcp.WaitSnd() == 0 && !rc.windowToTell) {
 			continue
 		}
 		wait := max(int32(rc.nextUpdate()-nowMs), 1)

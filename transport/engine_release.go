@@ -121,6 +121,7 @@ func (rc *reliableChannel) release() bool {
 	}
 	rc.sndBase, rc.rcvBase = rc.submitted, rc.rcvNext
 	rc.kcp, rc.updated, rc.tsFlush = nil, false, 0
+	rc.windowShut, rc.windowToTell = false, false // that Update told the peer
 	return true
 }
 

@@ -94,6 +94,8 @@ type pairOptions struct {
 	modes   []Mode
 	plain   bool
 	handler Handler // relay side; nil → receive queue
+	// recvQueue is the receive queue of both sides (0: 1024).
+	recvQueue int
 }
 
 var (
@@ -133,6 +135,9 @@ func newSide(t testing.TB, isClient bool, o pairOptions, s *seal.Secrets, peer n
 		sendQueue: 512 << 10, unrelQueue: 256, recvQueue: 1024,
 		recvRate: 1 << 30, recvPktRate: 1 << 30,
 		logger: slog.New(slog.DiscardHandler), maxPlaintext: 1200 - headerLen - tagLen,
+	}
+	if o.recvQueue > 0 {
+		p.recvQueue = o.recvQueue
 	}
 	cid := uint32(0x1000)
 	if isClient {
