@@ -7,8 +7,6 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
-
-	"github.com/bosonrt/boson/transport/transporttest"
 )
 
 // engineState reports, for each reliable channel of c, whether it holds a KCP engine,
@@ -41,18 +39,7 @@ func TestReliableChannelsAfterEngineRelease(t *testing.T) {
 	for i, loss := range []float64{0, 0.20} {
 		t.Run(fmt.Sprintf("loss %.0f%%", loss*100), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				nw := transporttest.NewNetwork(uint64(i+11), transporttest.Link{
-					Loss: loss, Duplicate: 0.05, Reorder: 0.10,
-					Latency: 15 * time.Millisecond, Jitter: 5 * time.Millisecond,
-				})
-				t.Cleanup(func() { nw.Close() })
-				l, c := impairedPair(t, nw, id, DialConfig{Channels: []Mode{ReliableOrdered, ReliableOrdered}})
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-				defer cancel()
-				sc, err := l.Accept(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
+				_, c, sc, ctx := lossyReliablePair(t, id, uint64(i+11), loss)
 				next := 0
 				for round := range 4 {
 					const n = 40
@@ -168,25 +155,35 @@ func TestEngineHoldingPartOfAMessageIsKept(t *testing.T) {
 	}
 }
 
+// exchangeFor runs exchange every 10 ms for d.
+func exchangeFor(client, relay *side, up, down *link, d time.Duration) {
+	for range int(d / (10 * time.Millisecond)) {
+		exchange(client, relay, up, down, 10*time.Millisecond)
+	}
+}
+
+// sendLoneMessage sends msg from the relay after a quiet spell and checks that both
+// sides free their engines within 2*engineSettle.
+func sendLoneMessage(t *testing.T, client, relay *side, run func(time.Duration), msg []byte) {
+	t.Helper()
+	run(3 * engineIdle) // quiet
+	mustSend(t, relay.c, 0, msg)
+	run(2 * engineSettle)
+	for _, s := range []*side{client, relay} {
+		if held, _ := engineState(s.c); anyHeld(held) {
+			t.Errorf("client %v: engines %v still held %v after a lone message of %d bytes", s.c.client, held, 2*engineSettle, len(msg))
+		}
+	}
+}
+
 // A lone message after a quiet spell frees its engines soon after it is acknowledged;
 // a channel in steady use keeps them.
 func TestEngineReleaseTiming(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		client, relay := newPair(t, pairOptions{plain: true})
 		up, down := newLink(3, 0, 0, 0), newLink(4, 0, 0, 0)
-		run := func(d time.Duration) {
-			for range int(d / (10 * time.Millisecond)) {
-				exchange(client, relay, up, down, 10*time.Millisecond)
-			}
-		}
-		run(3 * engineIdle) // quiet
-		mustSend(t, relay.c, 0, []byte("app stats"))
-		run(2 * engineSettle)
-		for _, s := range []*side{client, relay} {
-			if held, _ := engineState(s.c); anyHeld(held) {
-				t.Errorf("engines %v still held %v after a lone message", held, 2*engineSettle)
-			}
-		}
+		run := func(d time.Duration) { exchangeFor(client, relay, up, down, d) }
+		sendLoneMessage(t, client, relay, run, []byte("app stats"))
 		for i := range 10 { // one message every 500 ms
 			mustSend(t, relay.c, 0, []byte{byte(i)})
 			run(500 * time.Millisecond)
@@ -210,20 +207,9 @@ func TestEngineReleaseAfterLoneLargeMessage(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		client, relay := newPair(t, pairOptions{plain: true})
 		up, down := newLink(5, 0, 0, 0), newLink(6, 0, 0, 0)
-		run := func(d time.Duration) {
-			for range int(d / (10 * time.Millisecond)) {
-				exchange(client, relay, up, down, 10*time.Millisecond)
-			}
-		}
-		run(3 * engineIdle)       // quiet
+		run := func(d time.Duration) { exchangeFor(client, relay, up, down, d) }
 		msg := make([]byte, 3000) // three KCP segments
-		mustSend(t, relay.c, 0, msg)
-		run(2 * engineSettle)
-		for _, s := range []*side{client, relay} {
-			if held, _ := engineState(s.c); anyHeld(held) {
-				t.Errorf("client %v: engines %v still held %v after a lone message of %d bytes", s.c.client, held, 2*engineSettle, len(msg))
-			}
-		}
+		sendLoneMessage(t, client, relay, run, msg)
 		if got := drain(client); len(got) != 1 || !bytes.Equal(got[0].Data, msg) {
 			t.Errorf("client got %d messages, want the one", len(got))
 		}

@@ -51,23 +51,32 @@ func impairedPair(t *testing.T, nw *transporttest.Network, id *handshake.Identit
 	return l, c
 }
 
+// lossyReliablePair connects a client with two reliable-ordered channels to a relay over a
+// network that loses (loss), duplicates 5 %, reorders 10 % and delays 15±5 ms, and
+// returns the network, both ends and a context for receiving. Inside synctest.
+func lossyReliablePair(t *testing.T, id *handshake.Identity, seed uint64, loss float64) (*transporttest.Network, *Conn, *Conn, context.Context) {
+	t.Helper()
+	nw := transporttest.NewNetwork(seed, transporttest.Link{
+		Loss: loss, Duplicate: 0.05, Reorder: 0.10,
+		Latency: 15 * time.Millisecond, Jitter: 5 * time.Millisecond,
+	})
+	t.Cleanup(func() { nw.Close() })
+	l, c := impairedPair(t, nw, id, DialConfig{Channels: []Mode{ReliableOrdered, ReliableOrdered}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	t.Cleanup(cancel)
+	sc, err := l.Accept(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nw, c, sc, ctx
+}
+
 func TestReliableChannelsOverAnImpairedNetwork(t *testing.T) {
 	id := testIdentityIn(t, t.TempDir())
 	for i, loss := range []float64{0, 0.05, 0.20, 0.40} {
 		t.Run(fmt.Sprintf("loss %.0f%%", loss*100), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				nw := transporttest.NewNetwork(uint64(i+1), transporttest.Link{
-					Loss: loss, Duplicate: 0.05, Reorder: 0.10,
-					Latency: 15 * time.Millisecond, Jitter: 5 * time.Millisecond,
-				})
-				t.Cleanup(func() { nw.Close() })
-				l, c := impairedPair(t, nw, id, DialConfig{Channels: []Mode{ReliableOrdered, ReliableOrdered}})
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-				defer cancel()
-				sc, err := l.Accept(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
+				nw, c, sc, ctx := lossyReliablePair(t, id, uint64(i+1), loss)
 				const n = 150
 				for k := range n {
 					mustSend(t, c, k%2, testMessage(k))
