@@ -24,8 +24,9 @@ const rttPayload = 64
 //   - raw-udp: two *net.UDPConn, blocking Read/Write on two goroutines. The baseline:
 //     read every other figure as a ratio to this one from the same run.
 //   - unreliable: a Boson client and a relay whose Handler echoes on the same channel.
-//   - reliable: the same on a reliable-ordered channel (kcpDrive = driveEager, the default).
-//   - reliable-update, reliable-tick: kcpDrive = driveUpdate and driveTick (see conn_send.go).
+//   - reliable: the same on a reliable-ordered channel (kcpDrive = driveFlush, the default).
+//   - reliable-eager, reliable-update, reliable-tick: kcpDrive = driveEager, driveUpdate
+//     and driveTick, the ways to drive kcp-go without its unexported flush (conn_send.go).
 //   - unreliable-handler, reliable-handler: the client sends each ping from its Handler as
 //     the previous echo arrives, instead of Send and Receive on the benchmark goroutine:
 //     the transport's own latency, without the hand-off to the application's goroutine.
@@ -33,8 +34,9 @@ const rttPayload = 64
 // pkts/op counts the datagrams of each round trip at the relay's socket (2 for raw UDP).
 func BenchmarkRTT(b *testing.B) {
 	b.Run("raw-udp", benchRawRTT)
-	b.Run("unreliable", func(b *testing.B) { benchBosonRTT(b, 1, driveEager) })
-	b.Run("reliable", func(b *testing.B) { benchBosonRTT(b, 0, driveEager) })
+	b.Run("unreliable", func(b *testing.B) { benchBosonRTT(b, 1, driveFlush) })
+	b.Run("reliable", func(b *testing.B) { benchBosonRTT(b, 0, driveFlush) })
+	b.Run("reliable-eager", func(b *testing.B) { benchBosonRTT(b, 0, driveEager) })
 	b.Run("reliable-update", func(b *testing.B) { benchBosonRTT(b, 0, driveUpdate) })
 	b.Run("reliable-tick", func(b *testing.B) { benchBosonRTT(b, 0, driveTick) })
 	b.Run("unreliable-handler", func(b *testing.B) { benchHandlerRTT(b, 1) })
@@ -101,7 +103,7 @@ func benchBosonRTT(b *testing.B, ch int, drive driveMode) {
 	kcpDrive = drive // before any connection exists; restored after they are all gone
 	defer func() { kcpDrive = old }()
 	id := benchIdentity(b)
-	// A round trip every ~20 µs can pass the relay's default 20 000 packets per second from
+	// A round trip every ~20 µs is over the relay's default 20 000 packets per second from
 	// one client; the limit would drop packets, and KCP would wait 30 ms to resend them.
 	l, err := ListenUDP("127.0.0.1:0", &ListenConfig{Identity: id, Handler: echoHandler{},
 		Config: Config{ReceivePacketRate: 1 << 20}})

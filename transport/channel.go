@@ -68,8 +68,14 @@ type reliableChannel struct {
 	inputDirty bool   // segments were input since Recv was last drained
 	sendDirty  bool   // Send or Input happened since the last Update
 
-	// tsFlush mirrors the engine's private ts_flush: Update flushes only once kcp-go's
-	// clock reaches it, however overdue a retransmission is (see update).
+	// flushDue (worker clock) is when the timer next flushes an engine with data in
+	// flight (retransmissions, window probes): kcpTick after its last full flush, or
+	// sooner when kcp-go reported a retransmission due earlier. ackDue, when not zero, is
+	// when acknowledgements held since input carried new data must go out alone (ackHold).
+	flushDue, ackDue int64
+
+	// tsFlush mirrors the engine's private ts_flush, for the drive modes that still call
+	// Update (driveEager, driveUpdate): Update flushes only once kcp-go's clock reaches it.
 	tsFlush uint32
 	updated bool
 
@@ -79,11 +85,9 @@ type reliableChannel struct {
 	windowShut, windowToTell bool
 }
 
-// update runs the engine's Update and mirrors its flush gate. kcp-go's Update flushes
-// (sends new data, retransmits) only when its clock has reached ts_flush, and then moves
-// ts_flush one interval on; Check, though, reports a retransmission as due the moment its
-// timer expires, even while Update would still do nothing. Scheduling by Check alone
-// would wake the worker over and over until the gate opens.
+// update runs the engine's Update and mirrors its flush gate (driveEager and driveUpdate
+// only: the default drive never calls Update). kcp-go's Update flushes only when its
+// clock has reached ts_flush, and then moves ts_flush one interval on.
 func (rc *reliableChannel) update(nowMs uint32) {
 	rc.kcp.Update()
 	if !rc.updated {
@@ -101,22 +105,6 @@ func (rc *reliableChannel) update(nowMs uint32) {
 	}
 }
 
-// gateClosed reports whether an Update now would not flush: the engine flushed in an
-// Update less than its interval ago.
-func (rc *reliableChannel) gateClosed(nowMs uint32) bool {
-	return rc.updated && int32(nowMs-rc.tsFlush) < 0
-}
-
-// nextUpdate returns when, on kcp-go's clock, an Update will next do something: when
-// Check says so, but not before the flush gate opens.
-func (rc *reliableChannel) nextUpdate() uint32 {
-	due := rc.kcp.Check()
-	if rc.updated && int32(due-rc.tsFlush) < 0 {
-		due = rc.tsFlush
-	}
-	return due
-}
-
 // segments is how many KCP segments a message of n bytes (prefix included) takes,
 // as kcp-go's Send counts them.
 func segments(n, mss int) uint32 {
@@ -126,11 +114,15 @@ func segments(n, mss int) uint32 {
 	return uint32((n + mss - 1) / mss)
 }
 
-// observeOutput scans KCP output for PUSH segments: a new sn is a first transmission,
-// an old one a retransmission.
+// observeOutput scans KCP output for PUSH segments (a new sn is a first transmission,
+// an old one a retransmission) and ACK segments: kcp-go's flush writes its whole list of
+// acknowledgements at once, so an ACK in the output means none is held any more.
 func (rc *reliableChannel) observeOutput(b []byte) {
 	for len(b) >= kcpOverhead {
 		n := int(binary.LittleEndian.Uint32(b[20:]))
+		if b[4] == kcpCmdAck {
+			rc.ackDue = 0
+		}
 		if b[4] == kcpCmdPush {
 			sn := binary.LittleEndian.Uint32(b[12:])
 			if int32(sn-rc.firstTx) >= 0 {

@@ -259,13 +259,37 @@ func (c *Conn) onEager(f *frame) {
 	c.deliver(int(f.ch), f.data, true)
 }
 
-// inputKCP feeds KCP segments to a channel's engine.
+// inputKCP feeds KCP segments to a channel's engine. The engine holds the
+// acknowledgements of new data (Input without ackNoDelay) for up to ackHold: they leave
+// with the engine's next flush, which a send on the channel or an acknowledgement from the
+// peer runs at once, or alone at ackDue (updateEngines). In a game's traffic most ride
+// on a message going back; in any case a burst of segments costs one acknowledgement
+// packet instead of one each. kcp-go's RTO allows for the hold (kcpInterval, doc.go).
 func (c *Conn) inputKCP(ch uint8, data []byte) {
 	rc := c.engine(ch)
-	if rc.kcp.Input(data, kcp.IKCP_PACKET_REGULAR, true) < 0 {
+	if rc.ackDue == 0 && hasPush(data) {
+		// Before Input: a flush inside Input sends the acknowledgement and clears it.
+		rc.ackDue = c.w.now + int64(ackHold)
+	}
+	if rc.kcp.Input(data, kcp.IKCP_PACKET_REGULAR, false) < 0 {
 		c.stats.invalid.Add(1)
 	}
 	rc.inputDirty = true
+}
+
+// hasPush reports whether KCP segments b hold a PUSH (data, which the engine acknowledges).
+func hasPush(b []byte) bool {
+	for len(b) >= kcpOverhead {
+		if b[4] == kcpCmdPush {
+			return true
+		}
+		n := binary.LittleEndian.Uint32(b[kcpOffLen:])
+		if n > uint32(len(b)-kcpOverhead) {
+			return false
+		}
+		b = b[kcpOverhead+int(n):]
+	}
+	return false
 }
 
 // afterInput drains what KCP reassembled, releases acknowledged messages and
@@ -342,20 +366,15 @@ func (c *Conn) drainKCP(rc *reliableChannel) {
 
 // tellWindow flushes an engine whose window reopened (windowToTell), so that the peer,
 // which may have stopped sending at a shut window, hears at once that it is open: kcp-go
-// only queues that news for its next flush, and an engine with nothing of its own in
-// flight would not flush until the peer's window probe, 7 s later. Within the engine's
-// 10 ms flush gate, scheduleKCP times the flush instead.
+// only queues that news (a WINS segment) for its next flush, and an engine with nothing
+// of its own in flight would not flush until the peer's window probe, 7 s later. The
+// flush also sends the acknowledgements the engine holds.
 func (c *Conn) tellWindow(rc *reliableChannel) {
 	if !rc.windowToTell || c.state != stateOpen || rc.kcp == nil {
 		return
 	}
-	nowMs := kcpClock.Check()
-	if !rc.gateClosed(nowMs) {
-		rc.update(nowMs)
-		rc.windowToTell = false
-		return
-	}
-	c.scheduleKCP()
+	rc.windowToTell = false
+	kcpFlush(rc.kcp, kcp.IKCP_FLUSH_ACKONLY)
 }
 
 // roomToDeliver reports whether a message can be delivered now: always with a Handler,

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/bosonrt/boson/crypto/seal"
+	kcp "github.com/xtaci/kcp-go/v5"
 )
 
 // handleQueue takes what Send, Close, Shutdown and Receive left for the worker.
@@ -64,15 +65,14 @@ func (c *Conn) sendReliable(m outMsg) {
 	rc.sendDirty = true
 }
 
-// kickEngines drives every channel that got new messages.
+// kickEngines drives every channel that got new messages: it flushes the engine at
+// once (kcpFlush), so that the messages leave in this round's packet, with whatever
+// acknowledgements the engine holds.
 //
-// kcp-go flushes new data only when Update finds its interval (10 ms at least) has
-// passed since its last flush, or when Input sees an acknowledgement. So: Update right
-// after Send, which flushes at once unless the engine flushed in the last 10 ms; and for
-// a message that is still not on the wire, send an EAGER copy now. The receiver delivers
-// whichever copy arrives first and drops the other by its message sequence number; KCP
-// keeps retransmitting its own copy until it is acknowledged. Measured in
-// BenchmarkReliableRTT; see doc.go.
+// kcp-go's exported API sends new data only from Update, at most once per interval
+// since its last flush. Before kcpFlush the transport called Update and, for a message
+// the gate held back, sent an EAGER copy at once, which KCP's own copy followed on its
+// next tick. BenchmarkRTT still measures those ways (driveMode); see doc.go.
 func (c *Conn) kickEngines() {
 	nowMs := kcpClock.Check()
 	for i := range c.chans {
@@ -81,29 +81,48 @@ func (c *Conn) kickEngines() {
 			continue
 		}
 		rc.sendDirty = false
-		if kcpDrive == driveTick {
-			continue // the engine's timer flushes it (scheduleKCP)
-		}
-		rc.update(nowMs)
-		if kcpDrive == driveEager {
+		switch kcpDrive {
+		case driveFlush:
+			c.flushEngine(rc)
+			continue
+		case driveEager:
+			rc.update(nowMs)
 			c.sendEager(rc)
+		case driveUpdate:
+			rc.update(nowMs)
+		case driveTick: // the engine's timer flushes it (scheduleKCP)
+		}
+		if rc.flushDue <= c.w.now {
+			rc.flushDue = c.w.now + int64(kcpTick)
 		}
 	}
 	c.scheduleKCP()
 }
 
-// How the transport drives KCP after a Send. Production always uses driveEager; the
-// others exist so that BenchmarkReliableRTT can measure what each costs in latency.
+// flushEngine runs a full flush of rc's engine: acknowledgements, window news, new data
+// within the window, and every retransmission due. The next one is due kcpTick later,
+// or sooner if kcp-go reports a retransmission timer expiring before that.
+func (c *Conn) flushEngine(rc *reliableChannel) {
+	next := time.Duration(kcpFlush(rc.kcp, kcp.IKCP_FLUSH_FULL)) * time.Millisecond
+	rc.flushDue = c.w.now + int64(max(min(next, kcpTick), time.Millisecond))
+	rc.notOnWire()
+}
+
+// How the transport drives KCP after a Send. Production always uses driveFlush; the
+// others exist so that BenchmarkRTT can measure what each costs, and driveEager is what
+// the transport did before it called kcp-go's flush (kcpflush.go). Whatever the mode,
+// the timer drives engines with data in flight by kcpFlush (updateEngines).
 type driveMode uint8
 
 const (
-	driveEager  driveMode = iota // Update at once, EAGER copy for what the gate holds back
+	driveFlush  driveMode = iota // flush at once
+	driveEager                   // Update at once, EAGER copy for what the gate holds back
 	driveUpdate                  // Update at once only
-	driveTick                    // no Update after Send: wait for the engine's interval tick
+	driveTick                    // nothing after Send: wait for the engine's timer tick
 )
 
-// kcpDrive is set only by benchmarks, before any connection exists.
-var kcpDrive = driveEager
+// kcpDrive is set only by tests and benchmarks, before any connection exists.
+var kcpDrive = driveFlush
 
 func (c *Conn) sendEager(rc *reliableChannel) {
 	for i := rc.notOnWire(); i < len(rc.pending); i++ {

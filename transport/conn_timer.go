@@ -2,6 +2,8 @@ package transport
 
 import (
 	"time"
+
+	kcp "github.com/xtaci/kcp-go/v5"
 )
 
 const never = int64(1<<63 - 1)
@@ -119,37 +121,44 @@ func (c *Conn) relayTimer(now int64) {
 	}
 }
 
-// updateEngines runs KCP's timers (retransmissions, window probes) on every channel
-// with data in flight or a reopened window to tell.
+// updateEngines runs KCP's timers: it flushes every engine with data in flight whose
+// flushDue has come (retransmissions, window probes; kcp-go's Update is never called,
+// its interval gate would hold a due retransmission for up to kcpInterval), and sends
+// alone the acknowledgements whose hold is over.
 func (c *Conn) updateEngines() {
-	nowMs := kcpClock.Check()
+	now := c.w.now
 	for i := range c.chans {
 		rc := c.chans[i].rel
-		if rc != nil && rc.kcp != nil && (rc.kcp.WaitSnd() > 0 || rc.windowToTell) {
-			if rc.windowToTell && !rc.gateClosed(nowMs) {
-				rc.windowToTell = false // this Update flushes the window news
-			}
-			rc.update(nowMs)
-			rc.notOnWire()
+		if rc == nil || rc.kcp == nil {
+			continue
+		}
+		if rc.kcp.WaitSnd() > 0 && now >= rc.flushDue {
+			c.flushEngine(rc) // with the acknowledgements
+		}
+		if rc.ackDue != 0 && now >= rc.ackDue {
+			rc.ackDue = 0 // also when the engine had none left to send
+			kcpFlush(rc.kcp, kcp.IKCP_FLUSH_ACKONLY)
 		}
 	}
 	c.stats.retrans.Store(c.retransTotal())
 	c.scheduleKCP()
 }
 
-// scheduleKCP sets kcpDue to the earliest time any engine with data in flight (or a
-// reopened window to tell) will do something in an Update, at least one millisecond
-// (kcp-go's clock tick) ahead. Engines with nothing in flight need no timer at all.
+// scheduleKCP sets kcpDue to the earliest flushDue of the engines with data in flight
+// and ackDue of those holding acknowledgements. Engines with neither need no timer.
 func (c *Conn) scheduleKCP() {
 	due := never
-	nowMs := kcpClock.Check()
 	for i := range c.chans {
 		rc := c.chans[i].rel
-		if rc == nil || rc.kcp == nil || (rc.kcp.WaitSnd() == 0 && !rc.windowToTell) {
+		if rc == nil || rc.kcp == nil {
 			continue
 		}
-		wait := max(int32(rc.nextUpdate()-nowMs), 1)
-		due = min(due, c.w.now+int64(wait)*int64(time.Millisecond))
+		if rc.ackDue != 0 {
+			due = min(due, rc.ackDue)
+		}
+		if rc.kcp.WaitSnd() > 0 {
+			due = min(due, max(rc.flushDue, c.w.now+int64(time.Millisecond)))
+		}
 	}
 	if due < c.kcpDue || c.kcpDue <= c.w.now || due == never {
 		c.kcpDue = due

@@ -3,6 +3,8 @@ package transport
 import (
 	"encoding/binary"
 	"time"
+
+	kcp "github.com/xtaci/kcp-go/v5"
 )
 
 // A KCP engine costs about 18 KiB however little it holds (three segment rings sized for
@@ -106,13 +108,9 @@ func (rc *reliableChannel) release() bool {
 		rc.firstTx != rc.submitted || rc.kcp.PeekSize() >= 0 {
 		return false
 	}
-	// Flush acknowledgements and window answers the engine may still owe, unless
-	// Update's interval gate would hold them (it was run in the last 10 ms): then later.
-	nowMs := kcpClock.Check()
-	if rc.updated && int32(nowMs-rc.tsFlush) < 0 {
-		return false
-	}
-	rc.update(nowMs)
+	// Flush the acknowledgements and window answers the engine may still owe.
+	kcpFlush(rc.kcp, kcp.IKCP_FLUSH_ACKONLY)
+	rc.ackDue = 0
 	// rcvNext is the engine's rcv_nxt as of that flush. Every segment taken in is below
 	// rcvHigh, and the rcv_queue ends on a message's last fragment, so with PeekSize < 0
 	// it is empty.
@@ -121,7 +119,7 @@ func (rc *reliableChannel) release() bool {
 	}
 	rc.sndBase, rc.rcvBase = rc.submitted, rc.rcvNext
 	rc.kcp, rc.updated, rc.tsFlush = nil, false, 0
-	rc.windowShut, rc.windowToTell = false, false // that Update told the peer
+	rc.windowShut, rc.windowToTell = false, false // that flush told the peer
 	return true
 }
 

@@ -231,7 +231,46 @@ func TestBadPacketsAreCountedAndTheConnectionSurvives(t *testing.T) {
 	})
 }
 
+func TestAMessageInsideKCPsFlushIntervalGoesOutAtOnceAndOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		client, relay := newPair(t, pairOptions{plain: true})
+		for i := range 2 {
+			mustSend(t, client.c, 0, []byte{byte(i)})
+			client.step()
+			pkts := client.take()
+			if len(pkts) != 1 {
+				t.Fatalf("message %d: got %d packets, want 1 sent at once", i, len(pkts))
+			}
+			if n := frameTypes(t, pkts[0]); n[frameReliable] != 1 || n[frameEager] != 0 {
+				t.Errorf("message %d: frames %v, want one RELIABLE (KCP flushed at once)", i, n)
+			}
+			relay.receive(pkts)
+			relay.step()
+			client.receive(relay.take()) // the acknowledgement
+		}
+		time.Sleep(50 * time.Millisecond) // past KCP's interval tick and its minimum RTO
+		client.timers()
+		for _, p := range client.take() {
+			if n := frameTypes(t, p); n[frameReliable] != 0 {
+				t.Errorf("a packet after the messages were acknowledged carries KCP frames %v: a copy", n)
+			}
+		}
+		if s := client.c.Stats(); s.Retransmits != 0 {
+			t.Errorf("client retransmitted %d segments, want 0", s.Retransmits)
+		}
+		got := drain(relay)
+		if len(got) != 2 || got[0].Data[0] != 0 || got[1].Data[0] != 1 {
+			t.Fatalf("got %v, want messages 0 and 1 once each", got)
+		}
+	})
+}
+
+// driveEager is how the transport sent messages before kcpFlush; BenchmarkRTT still
+// measures it, so it must still deliver exactly once.
 func TestEagerCopyGoesOutInsideTheFlushInterval(t *testing.T) {
+	old := kcpDrive
+	kcpDrive = driveEager
+	defer func() { kcpDrive = old }()
 	synctest.Test(t, func(t *testing.T) {
 		client, relay := newPair(t, pairOptions{plain: true})
 		var counts [2]map[byte]int
