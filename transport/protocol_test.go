@@ -239,14 +239,20 @@ func TestAMessageInsideKCPsFlushIntervalGoesOutAtOnceAndOnce(t *testing.T) {
 			client.step()
 			pkts := client.take()
 			if len(pkts) != 1 {
-				t.Fatalf("message %d: got %d packets, want 1 sent at once", i, len(pkts))
+				t.Fatalf("message %d: got %d packets, want 1 sent at once: %v %v", i, len(pkts), frameTypes(t, pkts[0]), kcpSegments(t, pkts))
 			}
 			if n := frameTypes(t, pkts[0]); n[frameReliable] != 1 || n[frameEager] != 0 {
 				t.Errorf("message %d: frames %v, want one RELIABLE (KCP flushed at once)", i, n)
 			}
 			relay.receive(pkts)
 			relay.step()
-			client.receive(relay.take()) // the acknowledgement
+			wait(ackHold, relay)
+			ack := relay.take() // the acknowledgement, held for ackHold
+			if n := kcpSegments(t, ack); n[kcpCmdAck] == 0 {
+				t.Fatalf("message %d: no acknowledgement after ackHold (%v)", i, n)
+			}
+			client.receive(ack)
+			client.take() // a PONG for the PING the relay's packet carried
 		}
 		time.Sleep(50 * time.Millisecond) // past KCP's interval tick and its minimum RTO
 		client.timers()
@@ -279,7 +285,7 @@ func TestEagerCopyGoesOutInsideTheFlushInterval(t *testing.T) {
 			client.step()
 			pkts := client.take()
 			if len(pkts) != 1 {
-				t.Fatalf("message %d: got %d packets, want 1 sent at once", i, len(pkts))
+				t.Fatalf("message %d: got %d packets, want 1 sent at once: %v %v", i, len(pkts), frameTypes(t, pkts[0]), kcpSegments(t, pkts))
 			}
 			counts[i] = frameTypes(t, pkts[0])
 			relay.receive(pkts)
