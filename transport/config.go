@@ -89,7 +89,7 @@ const (
 	defaultReceiveRate   = 4 << 20
 	defaultReceivePkts   = 20000
 	kcpWindow            = 128
-	kcpInterval          = 30 // ms: kcp-go's RTO slack (rto = srtt + max(interval, 4*rttvar)); see doc.go
+	kcpInterval          = 30                    // ms: kcp-go's RTO slack (rto = srtt + max(interval, 4*rttvar)); see doc.go
 	kcpTick              = 10 * time.Millisecond // flush period of an engine with data in flight
 	ackHold              = 20 * time.Millisecond // longest an acknowledgement waits for a packet to ride on
 	rateLimitGrace       = 2 * time.Second
