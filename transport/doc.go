@@ -28,24 +28,28 @@
 // # Driving KCP promptly
 //
 // kcp-go's exported API flushes new data only from Update, and Update flushes at most once
-// per interval (10 ms at least) since its previous flush; Input also flushes when an
-// acknowledgement advances the window. The flush method itself is not exported. The
-// transport therefore calls Update right after queuing messages, which sends them at once
-// unless the engine flushed in the last 10 ms, and schedules later Updates only while data
-// is in flight (idle engines cost nothing), at the time Update will really flush: Check
-// reports an expired retransmission as due at once while Update still waits for its
-// interval, so the transport mirrors the engine's private flush time. For a message still
-// held by the 10 ms gate it sends an EAGER copy at once; the receiver delivers whichever
-// copy arrives first and drops the other by message sequence number, and KCP retransmits
-// its own copy until acknowledged, so delivery stays exactly-once and in order. The cost
-// is the bytes of the second copy for messages sent less than 10 ms after a flush on the
-// same channel (KCP's copies of a burst go out together on its next tick).
+// per interval since its previous flush. The transport never calls Update: it calls
+// kcp-go's unexported flush (kcpflush.go; a go:linkname checked against the pinned
+// source by a test) right after queuing messages, so they leave in the same round, and
+// from the connection's timer for an engine with data in flight, kcpTick (10 ms) after
+// its last flush or sooner when kcp-go reports a retransmission timer expiring before
+// that. Idle engines cost no timer.
 //
-// BenchmarkRTT measures the three ways against raw UDP in the same run. On a 2-core VM:
-// raw UDP 14 µs p50; reliable with EAGER copies 28 µs (22 µs with a Handler); Update after
-// Send alone 9.7 ms, because in a ping-pong every message but the first lands inside the
-// gate; Update on the interval tick alone 9.8 ms. A patched kcp-go with an exported flush
-// would avoid the second copy, but the project carries no patched third-party code.
+// Acknowledgements are held: Input is called without ackNoDelay, and the engine owes the
+// acknowledgement of new data until its next flush, which a send on the channel or an
+// acknowledgement from the peer (kcp-go flushes when una advances) runs at once; the
+// transport sees the ACK segments go out (observeOutput). Otherwise they go alone, by
+// the timer, ackHold (20 ms) after the data came. In a game's traffic most ride on a
+// message going the other way, and a burst costs one acknowledgement packet, not one
+// per segment. The engines' interval, which no longer gates anything, is 30 ms because
+// kcp-go also uses it as the RTO's slack (rto = srtt + max(interval, 4*rttvar)): the
+// sender's timer allows for the hold without spurious retransmissions.
+//
+// Before kcpFlush, the transport called Update after a Send and, for a message its
+// interval gate held back, sent an EAGER copy at once; receivers still accept EAGER
+// frames (delivering whichever copy comes first, dropping the other by message sequence
+// number). BenchmarkRTT measures those ways (driveEager, driveUpdate, driveTick) against
+// the default and raw UDP in the same run.
 //
 // # Runtime
 //
