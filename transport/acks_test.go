@@ -190,3 +190,43 @@ func TestALostSegmentIsRetransmittedAtItsTimeout(t *testing.T) {
 		}
 	})
 }
+
+// kcp-go flushes inside Input when an acknowledgement advances the send window; the
+// acknowledgement of data arriving in the same packet must still be held, or every
+// reply in a ping-pong would cost an acknowledgement packet of its own.
+func TestDataArrivingWithAnAcknowledgementIsStillAcknowledgedLater(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		client, relay := newPair(t, pairOptions{plain: true})
+		for i := range 5 {
+			mustSend(t, client.c, 0, []byte{byte(i)})
+			client.step()
+			up := client.take()
+			if n := kcpSegments(t, up); n[kcpCmdPush] != 1 || (i > 0 && n[kcpCmdAck] == 0) {
+				t.Fatalf("round %d: client sent %v, want its message with the acknowledgement of the reply", i, n)
+			}
+			relay.receive(up)
+			relay.step()
+			if n := kcpSegments(t, relay.take()); len(n) != 0 {
+				t.Fatalf("round %d: the relay sent KCP segments %v on input, want none", i, n)
+			}
+			wait(time.Millisecond, client, relay)
+			mustSend(t, relay.c, 0, []byte{byte(i)})
+			relay.step()
+			down := relay.take()
+			if n := kcpSegments(t, down); n[kcpCmdPush] != 1 || n[kcpCmdAck] == 0 {
+				t.Fatalf("round %d: relay sent %v, want its reply with the acknowledgement", i, n)
+			}
+			client.receive(down)
+			if n := kcpSegments(t, client.take()); len(n) != 0 {
+				t.Fatalf("round %d: the client sent KCP segments %v on input, want none", i, n)
+			}
+			if n := inFlight(client, 0); n != 0 {
+				t.Fatalf("round %d: client in flight %d after the reply, want 0", i, n)
+			}
+			wait(time.Millisecond, client, relay)
+		}
+		if s, r := client.c.Stats().Retransmits, relay.c.Stats().Retransmits; s+r != 0 {
+			t.Errorf("retransmissions: client %d, relay %d; want 0", s, r)
+		}
+	})
+}

@@ -265,31 +265,51 @@ func (c *Conn) onEager(f *frame) {
 // peer runs at once, or alone at ackDue (updateEngines). In a game's traffic most ride
 // on a message going back; in any case a burst of segments costs one acknowledgement
 // packet instead of one each. kcp-go's RTO allows for the hold (kcpInterval, doc.go).
+//
+// kcp-go flushes inside Input when an acknowledgement advances its send window (una),
+// and that flush would send the acknowledgement of data in the same input at once, in a
+// packet of its own: the peer's segments usually carry both, acknowledgements first. So
+// the segments before the first PUSH go in first, and the PUSH segments (whose una the
+// first part already took) after that flush.
 func (c *Conn) inputKCP(ch uint8, data []byte) {
 	rc := c.engine(ch)
-	if rc.ackDue == 0 && hasPush(data) {
+	push := firstPush(data)
+	if push < 0 {
+		c.input(rc, data)
+		return
+	}
+	if push > 0 {
+		c.input(rc, data[:push])
+	}
+	if rc.ackDue == 0 {
 		// Before Input: a flush inside Input sends the acknowledgement and clears it.
 		rc.ackDue = c.w.now + int64(ackHold)
 	}
+	c.input(rc, data[push:])
+}
+
+func (c *Conn) input(rc *reliableChannel, data []byte) {
 	if rc.kcp.Input(data, kcp.IKCP_PACKET_REGULAR, false) < 0 {
 		c.stats.invalid.Add(1)
 	}
 	rc.inputDirty = true
 }
 
-// hasPush reports whether KCP segments b hold a PUSH (data, which the engine acknowledges).
-func hasPush(b []byte) bool {
-	for len(b) >= kcpOverhead {
-		if b[4] == kcpCmdPush {
-			return true
+// firstPush returns the offset of the first PUSH segment (data, which the engine
+// acknowledges) in KCP segments b, or -1.
+func firstPush(b []byte) int {
+	off := 0
+	for len(b)-off >= kcpOverhead {
+		if b[off+4] == kcpCmdPush {
+			return off
 		}
-		n := binary.LittleEndian.Uint32(b[kcpOffLen:])
-		if n > uint32(len(b)-kcpOverhead) {
-			return false
+		n := binary.LittleEndian.Uint32(b[off+kcpOffLen:])
+		if n > uint32(len(b)-off-kcpOverhead) {
+			return -1
 		}
-		b = b[kcpOverhead+int(n):]
+		off += kcpOverhead + int(n)
 	}
-	return false
+	return -1
 }
 
 // afterInput drains what KCP reassembled, releases acknowledged messages and
