@@ -39,7 +39,9 @@
 // acknowledgement of new data until its next flush, which a send on the channel or an
 // acknowledgement from the peer (kcp-go flushes when una advances) runs at once; the
 // transport sees the ACK segments go out (observeOutput). Otherwise they go alone, by
-// the timer, ackHold (20 ms) after the data came. In a game's traffic most ride on a
+// the timer, ackHold (20 ms) after the data came. (A packet's acknowledgements are input
+// before its data, so that the flush kcp-go runs when una advances does not send the new
+// data's acknowledgement in a packet of its own: see inputKCP.) In a game's traffic most ride on a
 // message going the other way, and a burst costs one acknowledgement packet, not one
 // per segment. The engines' interval, which no longer gates anything, is 30 ms because
 // kcp-go also uses it as the RTO's slack (rto = srtt + max(interval, 4*rttvar)): the
