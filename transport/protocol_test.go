@@ -231,16 +231,24 @@ func TestBadPacketsAreCountedAndTheConnectionSurvives(t *testing.T) {
 	})
 }
 
+// sendAtOnce sends the one-byte message i on channel 0 of s and returns the packet it
+// went in, which must leave in the same round.
+func sendAtOnce(t *testing.T, s *side, i int) [][]byte {
+	t.Helper()
+	mustSend(t, s.c, 0, []byte{byte(i)})
+	s.step()
+	pkts := s.take()
+	if len(pkts) != 1 {
+		t.Fatalf("message %d: got %d packets, want 1 sent at once: %v", i, len(pkts), kcpSegments(t, pkts))
+	}
+	return pkts
+}
+
 func TestAMessageInsideKCPsFlushIntervalGoesOutAtOnceAndOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		client, relay := newPair(t, pairOptions{plain: true})
 		for i := range 2 {
-			mustSend(t, client.c, 0, []byte{byte(i)})
-			client.step()
-			pkts := client.take()
-			if len(pkts) != 1 {
-				t.Fatalf("message %d: got %d packets, want 1 sent at once: %v %v", i, len(pkts), frameTypes(t, pkts[0]), kcpSegments(t, pkts))
-			}
+			pkts := sendAtOnce(t, client, i)
 			if n := frameTypes(t, pkts[0]); n[frameReliable] != 1 || n[frameEager] != 0 {
 				t.Errorf("message %d: frames %v, want one RELIABLE (KCP flushed at once)", i, n)
 			}
@@ -281,12 +289,7 @@ func TestEagerCopyGoesOutInsideTheFlushInterval(t *testing.T) {
 		client, relay := newPair(t, pairOptions{plain: true})
 		var counts [2]map[byte]int
 		for i := range 2 {
-			mustSend(t, client.c, 0, []byte{byte(i)})
-			client.step()
-			pkts := client.take()
-			if len(pkts) != 1 {
-				t.Fatalf("message %d: got %d packets, want 1 sent at once: %v %v", i, len(pkts), frameTypes(t, pkts[0]), kcpSegments(t, pkts))
-			}
+			pkts := sendAtOnce(t, client, i)
 			counts[i] = frameTypes(t, pkts[0])
 			relay.receive(pkts)
 		}
