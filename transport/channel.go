@@ -24,10 +24,6 @@ func kcpMTU(mtu int) int { return mtu - headerLen - tagLen - 4 }
 
 func kcpMSS(mtu int) int { return kcpMTU(mtu) - kcpOverhead }
 
-// kcpClock is a KCP engine that is never updated; its Check returns kcp-go's internal
-// clock (milliseconds), which the engine's Check results are relative to.
-var kcpClock = kcp.NewKCP(0, func([]byte, int) {})
-
 // pendingMsg is a reliable message inside the KCP engine, not yet acknowledged.
 type pendingMsg struct {
 	seq   uint32
@@ -66,7 +62,7 @@ type reliableChannel struct {
 	// receive side
 	deliverSeq uint32 // the next message sequence number to deliver
 	inputDirty bool   // segments were input since Recv was last drained
-	sendDirty  bool   // Send or Input happened since the last Update
+	sendDirty  bool   // messages were queued since the engine was last driven (kickEngines)
 
 	// flushDue (worker clock) is when the timer next flushes an engine with data in
 	// flight (retransmissions, window probes): kcpTick after its last full flush, or
@@ -74,35 +70,10 @@ type reliableChannel struct {
 	// when acknowledgements held since input carried new data must go out alone (ackHold).
 	flushDue, ackDue int64
 
-	// tsFlush mirrors the engine's private ts_flush, for the drive modes that still call
-	// Update (driveEager, driveUpdate): Update flushes only once kcp-go's clock reaches it.
-	tsFlush uint32
-	updated bool
-
 	// windowShut: the application's queue filled while the engine held messages, so the
 	// engine's receive window may have shut and the peer stopped sending. windowToTell:
 	// it has reopened since and the engine must flush to say so (tellWindow).
 	windowShut, windowToTell bool
-}
-
-// update runs the engine's Update and mirrors its flush gate (driveEager and driveUpdate
-// only: the default drive never calls Update). kcp-go's Update flushes only when its
-// clock has reached ts_flush, and then moves ts_flush one interval on.
-func (rc *reliableChannel) update(nowMs uint32) {
-	rc.kcp.Update()
-	if !rc.updated {
-		rc.updated, rc.tsFlush = true, nowMs
-	}
-	slap := int32(nowMs - rc.tsFlush)
-	if slap >= 10000 || slap < -10000 {
-		rc.tsFlush, slap = nowMs, 0
-	}
-	if slap >= 0 {
-		rc.tsFlush += kcpInterval
-		if int32(nowMs-rc.tsFlush) >= 0 {
-			rc.tsFlush = nowMs + kcpInterval
-		}
-	}
 }
 
 // segments is how many KCP segments a message of n bytes (prefix included) takes,

@@ -192,8 +192,8 @@ func (c *Conn) processFrames(b []byte, from netip.AddrPort) {
 		case frameNewToken:
 			c.cl.token = append(c.cl.token[:0], f.data...)
 		case frameReliable:
-			c.reliable(f.ch).fromWire(f.data, c.w.now)
-			c.inputKCP(f.ch, f.data)
+			push := c.reliable(f.ch).fromWire(f.data, c.w.now)
+			c.inputKCP(f.ch, f.data, push)
 		case frameEager:
 			c.onEager(&f)
 		case frameUnreliable:
@@ -259,7 +259,8 @@ func (c *Conn) onEager(f *frame) {
 	c.deliver(int(f.ch), f.data, true)
 }
 
-// inputKCP feeds KCP segments to a channel's engine. The engine holds the
+// inputKCP feeds KCP segments to a channel's engine; push is the offset of the first
+// PUSH segment in data, or -1 (fromWire finds it while it rebases). The engine holds the
 // acknowledgements of new data (Input without ackNoDelay) for up to ackHold: they leave
 // with the engine's next flush, which a send on the channel or an acknowledgement from the
 // peer runs at once, or alone at ackDue (updateEngines). In a game's traffic most ride
@@ -271,9 +272,8 @@ func (c *Conn) onEager(f *frame) {
 // packet of its own: the peer's segments usually carry both, acknowledgements first. So
 // the segments before the first PUSH go in first, and the PUSH segments (whose una the
 // first part already took) after that flush.
-func (c *Conn) inputKCP(ch uint8, data []byte) {
+func (c *Conn) inputKCP(ch uint8, data []byte, push int) {
 	rc := c.engine(ch)
-	push := firstPush(data)
 	if push < 0 {
 		c.input(rc, data)
 		return
@@ -293,23 +293,6 @@ func (c *Conn) input(rc *reliableChannel, data []byte) {
 		c.stats.invalid.Add(1)
 	}
 	rc.inputDirty = true
-}
-
-// firstPush returns the offset of the first PUSH segment (data, which the engine
-// acknowledges) in KCP segments b, or -1.
-func firstPush(b []byte) int {
-	off := 0
-	for len(b)-off >= kcpOverhead {
-		if b[off+4] == kcpCmdPush {
-			return off
-		}
-		n := binary.LittleEndian.Uint32(b[off+kcpOffLen:])
-		if n > uint32(len(b)-off-kcpOverhead) {
-			return -1
-		}
-		off += kcpOverhead + int(n)
-	}
-	return -1
 }
 
 // afterInput drains what KCP reassembled, releases acknowledged messages and

@@ -74,7 +74,6 @@ func (c *Conn) sendReliable(m outMsg) {
 // the gate held back, sent an EAGER copy at once, which KCP's own copy followed on its
 // next tick. BenchmarkRTT still measures those ways (driveMode); see doc.go.
 func (c *Conn) kickEngines() {
-	nowMs := kcpClock.Check()
 	for i := range c.chans {
 		rc := c.chans[i].rel
 		if rc == nil || !rc.sendDirty {
@@ -86,10 +85,10 @@ func (c *Conn) kickEngines() {
 			c.flushEngine(rc)
 			continue
 		case driveEager:
-			rc.update(nowMs)
+			rc.kcp.Update()
 			c.sendEager(rc)
 		case driveUpdate:
-			rc.update(nowMs)
+			rc.kcp.Update()
 		case driveTick: // the engine's timer flushes it (scheduleKCP)
 		}
 		if rc.flushDue <= c.w.now {

@@ -38,13 +38,18 @@ const (
 )
 
 // fromWire notes the KCP segments in b, read from the peer, and rewrites their
-// sequence numbers from the wire's numbering to the current engine's, in place.
-func (rc *reliableChannel) fromWire(b []byte, now int64) {
+// sequence numbers from the wire's numbering to the current engine's, in place. It
+// returns the offset in b of the first PUSH segment (data), or -1 if there is none.
+func (rc *reliableChannel) fromWire(b []byte, now int64) (firstPush int) {
 	shift := rc.sndBase|rc.rcvBase != 0
-	for len(b) >= kcpOverhead {
+	firstPush = -1
+	for off := 0; len(b) >= kcpOverhead; {
 		sn := binary.LittleEndian.Uint32(b[kcpOffSN:])
 		switch b[4] {
 		case kcpCmdPush:
+			if firstPush < 0 {
+				firstPush = off
+			}
 			if int32(sn+1-rc.rcvHigh) > 0 {
 				rc.rcvHigh, rc.rcvHighFrg = sn+1, b[kcpOffFrg]
 				if b[kcpOffFrg] == 0 { // a message's last segment: one use per message
@@ -62,10 +67,12 @@ func (rc *reliableChannel) fromWire(b []byte, now int64) {
 		}
 		n := binary.LittleEndian.Uint32(b[kcpOffLen:])
 		if n > uint32(len(b)-kcpOverhead) { // unsigned: a hostile length cannot wrap int
-			return
+			return firstPush
 		}
 		b = b[kcpOverhead+int(n):]
+		off += kcpOverhead + int(n)
 	}
+	return firstPush
 }
 
 // use records a message sent or new data received at now.
@@ -118,7 +125,7 @@ func (rc *reliableChannel) release() bool {
 		return false
 	}
 	rc.sndBase, rc.rcvBase = rc.submitted, rc.rcvNext
-	rc.kcp, rc.updated, rc.tsFlush = nil, false, 0
+	rc.kcp = nil
 	rc.windowShut, rc.windowToTell = false, false // that flush told the peer
 	return true
 }
